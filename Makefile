@@ -1,0 +1,72 @@
+# superlists-ops: every command the README names. Each target does its own
+# set-up (Debian packages, Docker engine, base image, virtualenv) and skips
+# what is already there, so a fresh clone on a fresh machine needs only
+# `make release` or `make test`.
+SHELL := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+VENV := .venv
+BIN := $(abspath $(VENV))/bin
+export PATH := $(BIN):$(PATH)
+BASE_IMAGE := superlists-ops/debian-systemd:bookworm
+DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client wrk sqlite3
+# Local runs and tests of the app use its development settings; Django's test
+# runner turns DEBUG off while the tests run anyway.
+APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
+
+.PHONY: help test lint unit ft molecule e2e release testbed testbed-destroy bench \
+        debian-packages docker base-image venv
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
+
+test: lint unit ft molecule e2e  ## everything CI runs
+
+lint: venv  ## yamllint, ansible-lint (production profile), ruff
+	yamllint --strict .
+	ansible-lint
+	ruff check .
+	ruff format --check .
+
+unit: venv  ## the app's unit tests
+	$(APP) makemigrations --check --dry-run
+	$(APP) test lists superlists
+
+ft: venv debian-packages  ## the app's functional tests, in headless Chromium, on a local server
+	$(APP) test functional_tests
+
+molecule: venv base-image  ## the roles on a fresh systemd container, with testinfra
+	molecule test --all
+
+e2e: venv testbed  ## releases on the two-server testbed, over SSH
+	pytest tests
+
+release: testbed  ## a real release on the local testbed: staging, tests, live, tags
+	ansible-playbook release.yml
+
+testbed: venv base-image  ## create or refresh the local two-server testbed
+	ansible-playbook playbooks/testbed.yml
+
+testbed-destroy: venv docker  ## remove the testbed
+	ansible-playbook playbooks/testbed-destroy.yml
+
+bench: testbed  ## measure deploys and downtime on the testbed
+	python bench/bench.py
+
+debian-packages:
+	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)
+
+docker: debian-packages
+	scripts/ensure-docker
+
+base-image: docker
+	scripts/build-base-image $(BASE_IMAGE)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements-dev.txt superlists/requirements.txt requirements.yml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	$(BIN)/ansible-galaxy collection install -r requirements.yml
+	touch $@

@@ -1,0 +1,103 @@
+"""
+Django settings for superlists.
+
+Everything deployment-specific comes from the environment, so the same code
+runs on a laptop (DJANGO_DEBUG=1) and on a server (secrets and paths set by
+the deploy tooling).
+"""
+
+import os
+from pathlib import Path
+
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+DEFAULT_ALLOWED_HOSTS = "localhost,127.0.0.1,[::1]"
+# Only ever used with DEBUG on; the name makes an accidental leak obvious.
+INSECURE_DEV_SECRET_KEY = "insecure-dev-only-key-do-not-use-in-production"
+
+
+def _env_flag(name):
+    return os.environ.get(name, "").strip().lower() in {"1", "true"}
+
+
+def _env_list(name, default):
+    raw = os.environ.get(name, default)
+    return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def _secret_key(debug):
+    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    if key:
+        return key
+    if debug:
+        return INSECURE_DEV_SECRET_KEY
+    # Refuse to start rather than run production with a guessable key.
+    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+
+
+DEBUG = _env_flag("DJANGO_DEBUG")
+SECRET_KEY = _secret_key(DEBUG)
+ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS)
+
+INSTALLED_APPS = [
+    "django.contrib.staticfiles",
+    "lists",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "superlists.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "superlists.wsgi.application"
+
+DATABASES = {
+    "default": {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": os.environ.get("DJANGO_DB_PATH") or BASE_DIR / "db.sqlite3",
+    }
+}
+
+LANGUAGE_CODE = "en-gb"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "static"
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO").upper()
+
+# Everything goes to stderr, where gunicorn/systemd's journal picks it up.
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {
+        "console": {"class": "logging.StreamHandler"},
+    },
+    "loggers": {
+        "django": {"handlers": ["console"], "level": LOG_LEVEL, "propagate": False},
+    },
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
+}

@@ -1,0 +1,98 @@
+"""
+Settings are read once at import time, so each case imports them in a fresh
+interpreter with a controlled environment.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from django.test import SimpleTestCase
+
+PROJECT_DIR = Path(__file__).resolve().parent.parent
+
+PRINT_SETTINGS = """
+import json
+from superlists import settings as s
+print(json.dumps({
+    "DEBUG": s.DEBUG,
+    "SECRET_KEY": s.SECRET_KEY,
+    "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
+    "DB_PATH": str(s.DATABASES["default"]["NAME"]),
+    "STATIC_ROOT": str(s.STATIC_ROOT),
+}))
+"""
+
+
+def import_settings(**env):
+    clean_env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    return subprocess.run(
+        [sys.executable, "-c", PRINT_SETTINGS],
+        cwd=PROJECT_DIR,
+        env={**clean_env, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def load_settings(**env):
+    result = import_settings(**env)
+    if result.returncode != 0:
+        raise AssertionError(f"importing settings failed:\n{result.stderr}")
+    return json.loads(result.stdout)
+
+
+class SecretKeyTest(SimpleTestCase):
+    def test_missing_secret_key_is_fatal_when_debug_is_off(self):
+        result = import_settings()
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("ImproperlyConfigured", result.stderr)
+        self.assertIn("DJANGO_SECRET_KEY", result.stderr)
+
+    def test_empty_secret_key_is_fatal_when_debug_is_off(self):
+        result = import_settings(DJANGO_SECRET_KEY="")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY", result.stderr)
+
+    def test_secret_key_comes_from_environment(self):
+        settings = load_settings(DJANGO_SECRET_KEY="s3cret")
+        self.assertEqual(settings["SECRET_KEY"], "s3cret")
+
+    def test_debug_without_secret_key_uses_an_insecure_dev_key(self):
+        settings = load_settings(DJANGO_DEBUG="1")
+        self.assertIn("insecure", settings["SECRET_KEY"])
+
+
+class DebugFlagTest(SimpleTestCase):
+    def test_debug_is_on_only_for_1_or_true(self):
+        cases = {"1": True, "true": True, "TRUE": True, "True": True}
+        cases |= {"0": False, "false": False, "yes": False, "on": False, "": False}
+        for value, expected in cases.items():
+            with self.subTest(DJANGO_DEBUG=value):
+                settings = load_settings(DJANGO_DEBUG=value, DJANGO_SECRET_KEY="x")
+                self.assertIs(settings["DEBUG"], expected)
+
+    def test_debug_is_off_when_unset(self):
+        self.assertIs(load_settings(DJANGO_SECRET_KEY="x")["DEBUG"], False)
+
+
+class DeploymentPathsTest(SimpleTestCase):
+    def test_values_come_from_environment(self):
+        settings = load_settings(
+            DJANGO_SECRET_KEY="x",
+            DJANGO_ALLOWED_HOSTS=" staging.example.com, example.com ,,",
+            DJANGO_DB_PATH="/srv/superlists/db.sqlite3",
+            DJANGO_STATIC_ROOT="/srv/superlists/static",
+        )
+        self.assertEqual(settings["ALLOWED_HOSTS"], ["staging.example.com", "example.com"])
+        self.assertEqual(settings["DB_PATH"], "/srv/superlists/db.sqlite3")
+        self.assertEqual(settings["STATIC_ROOT"], "/srv/superlists/static")
+
+    def test_defaults_are_local(self):
+        settings = load_settings(DJANGO_SECRET_KEY="x")
+        self.assertEqual(settings["ALLOWED_HOSTS"], ["localhost", "127.0.0.1", "[::1]"])
+        self.assertEqual(settings["DB_PATH"], str(PROJECT_DIR / "db.sqlite3"))
+        self.assertEqual(settings["STATIC_ROOT"], str(PROJECT_DIR / "static"))
