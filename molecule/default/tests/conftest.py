@@ -1,0 +1,51 @@
+"""Fixtures for the testinfra checks: each inventory host is a site."""
+
+import json
+
+import pytest
+
+# Requests are made from inside the server, through nginx, as a browser would
+# (with the site's Host header); redirects are reported, not followed.
+HTTP_GET = """
+import json, sys, urllib.error, urllib.request
+
+class KeepRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+request = urllib.request.Request(sys.argv[1], headers={"Host": sys.argv[2]})
+try:
+    response = urllib.request.build_opener(KeepRedirects).open(request, timeout=10)
+except urllib.error.HTTPError as error:
+    response = error
+body = response.read().decode(errors="replace")
+print(json.dumps({"status": response.status, "headers": dict(response.headers), "body": body}))
+"""
+
+
+@pytest.fixture
+def site(host):
+    return host.ansible.get_variables()["inventory_hostname"]
+
+
+@pytest.fixture
+def site_dir(site):
+    return f"/srv/sites/{site}"
+
+
+@pytest.fixture
+def get(host):
+    """GET a path through nginx on the server, with the given Host header."""
+
+    def get(path, host_header):
+        output = host.check_output("python3 -c %s %s %s", HTTP_GET, f"http://127.0.0.1{path}", host_header)
+        return json.loads(output)
+
+    return get
+
+
+@pytest.fixture
+def before_second_deploy(host, site):
+    """What side_effect.yml noted before it deployed another commit."""
+    with host.sudo():
+        return json.loads(host.file(f"/root/before-second-deploy-{site}.json").content_string)

@@ -1,0 +1,146 @@
+#!/usr/bin/python
+"""Ansible module: read, in one call, the state of a site's releases on the server."""
+
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+
+DOCUMENTATION = r"""
+---
+module: release_state
+short_description: Read the state of a site's releases
+description:
+  - Reads what a deploy needs to know before it changes anything, in one round trip
+    (a deploy that has nothing to do then ends quickly). Never changes anything.
+  - The layout is the django_app role's. C(current) and C(previous) are links to
+    C(releases/<commit>); a release is complete once its C(REVISION) file exists,
+    a virtualenv once its C(.complete) file exists.
+options:
+  site_dir:
+    description: The site's directory.
+    type: path
+    required: true
+  commit:
+    description: The commit about to be deployed.
+    type: str
+    default: ""
+  requirements_hash:
+    description: The key of the virtualenv that commit needs (C(venvs/<key>)).
+    type: str
+    default: ""
+  database:
+    description: The site's database file.
+    type: path
+  settings_file:
+    description: The site's settings file.
+    type: path
+  settings:
+    description: What O(settings_file) should hold.
+    type: str
+    default: ""
+"""
+
+EXAMPLES = r"""
+- name: Read the site's state
+  release_state:
+    site_dir: /srv/sites/example.com
+    commit: 0123456789abcdef0123456789abcdef01234567
+    requirements_hash: 3349b0993879f1e7
+    database: /srv/sites/example.com/data/db.sqlite3
+"""
+
+RETURN = r"""
+current_commit:
+  description: The commit the site serves, or an empty string.
+  type: str
+  returned: always
+previous_commit:
+  description: The commit the site served before, or an empty string.
+  type: str
+  returned: always
+release_complete:
+  description: Whether the release of O(commit) is complete on the server.
+  type: bool
+  returned: always
+release_partial:
+  description: Whether an interrupted deploy left an incomplete release of O(commit).
+  type: bool
+  returned: always
+virtualenv_complete:
+  description: Whether the virtualenv for O(requirements_hash) is complete.
+  type: bool
+  returned: always
+virtualenv_partial:
+  description: Whether an interrupted deploy left an incomplete virtualenv for O(requirements_hash).
+  type: bool
+  returned: always
+database_exists:
+  description: Whether O(database) exists.
+  type: bool
+  returned: always
+secret_exists:
+  description: Whether the site's secret key file (shared/secret.env) exists.
+  type: bool
+  returned: always
+set_up:
+  description: Whether the site's directories exist (the role's setup.yml made them).
+  type: bool
+  returned: always
+settings_current:
+  description: Whether O(settings_file) holds exactly O(settings).
+  type: bool
+  returned: always
+"""
+
+
+def linked_commit(site_dir, name):
+    """The commit a release link (current, previous) points to, or ''."""
+    link = os.path.join(site_dir, name)
+    return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
+
+
+def holds(path, content):
+    try:
+        with open(path) as existing:
+            return existing.read() == content
+    except (OSError, TypeError):
+        return False
+
+
+def state(site_dir, commit, requirements_hash, database, settings_file, settings):
+    def exists(*parts):
+        return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
+
+    release_complete = exists("releases", commit, "REVISION")
+    virtualenv_complete = exists("venvs", requirements_hash, ".complete")
+    return {
+        "current_commit": linked_commit(site_dir, "current"),
+        "previous_commit": linked_commit(site_dir, "previous"),
+        "release_complete": release_complete,
+        "release_partial": exists("releases", commit) and not release_complete,
+        "virtualenv_complete": virtualenv_complete,
+        "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
+        "database_exists": bool(database) and os.path.exists(database),
+        "secret_exists": exists("shared", "secret.env"),
+        "set_up": exists("shared") and exists("releases"),
+        "settings_current": holds(settings_file, settings),
+    }
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "site_dir": {"type": "path", "required": True},
+            "commit": {"type": "str", "default": ""},
+            "requirements_hash": {"type": "str", "default": ""},
+            "database": {"type": "path"},
+            "settings_file": {"type": "path"},
+            "settings": {"type": "str", "default": ""},
+        },
+        supports_check_mode=True,
+    )
+    module.exit_json(changed=False, **state(**module.params))
+
+
+if __name__ == "__main__":
+    main()
