@@ -45,8 +45,8 @@ e2e: venv testbed  ## releases on the two-server testbed, over SSH
 release: testbed  ## a real release on the local testbed: staging, tests, live, tags
 	ansible-playbook release.yml
 
-testbed: venv base-image  ## create or refresh the local two-server testbed
-	ansible-playbook playbooks/testbed.yml
+testbed: venv base-image  ## create or refresh the local two-server testbed, provisioned
+	ansible-playbook playbooks/testbed.yml playbooks/provision.yml
 
 testbed-destroy: venv docker  ## remove the testbed
 	ansible-playbook playbooks/testbed-destroy.yml

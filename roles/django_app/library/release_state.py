@@ -1,6 +1,7 @@
 #!/usr/bin/python
 """Ansible module: read, in one call, the state of a site's releases on the server."""
 
+import glob
 import os
 
 from ansible.module_utils.basic import AnsibleModule
@@ -90,6 +91,11 @@ settings_current:
   description: Whether O(settings_file) holds exactly O(settings).
   type: bool
   returned: always
+releases:
+  description: The commits of the complete releases on the server, the last to go live first.
+  type: list
+  elements: str
+  returned: always
 """
 
 
@@ -105,6 +111,13 @@ def holds(path, content):
             return existing.read() == content
     except (OSError, TypeError):
         return False
+
+
+def complete_releases(site_dir):
+    """Commits of the complete releases, the one that went live last first."""
+    revisions = glob.glob(os.path.join(site_dir, "releases", "*", "REVISION"))
+    directories = sorted((os.path.dirname(path) for path in revisions), key=os.path.getmtime)
+    return [os.path.basename(path) for path in reversed(directories)]
 
 
 def state(site_dir, commit, requirements_hash, database, settings_file, settings):
@@ -124,6 +137,7 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
         "secret_exists": exists("shared", "secret.env"),
         "set_up": exists("shared") and exists("releases"),
         "settings_current": holds(settings_file, settings),
+        "releases": complete_releases(site_dir),
     }
 
 

@@ -1,0 +1,205 @@
+"""End-to-end tests: real releases on the local testbed (make testbed), over SSH.
+
+Every test works in a temporary clone of this checkout (its working tree,
+committed there), with its own bare remote, so no test ever tags or pushes
+from the checkout it runs in.
+"""
+
+import http.client
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+import yaml
+
+PROJECT = Path(__file__).resolve().parent.parent
+INVENTORY = PROJECT / "inventories" / "testbed" / "hosts.yml"
+TAG_PREFIX = "TESTBED-"
+NOTES_REF = "refs/notes/testbed-staging-passed"
+# Copied into the clone from the working tree; the rest is made by tools.
+NOT_COPIED = [".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__", "db.sqlite3"]
+
+
+@dataclass(frozen=True)
+class Site:
+    name: str
+    port: int
+
+    def get(self, path="/"):
+        """GET a page through nginx on the testbed, as a browser on this machine would."""
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        try:
+            connection.request("GET", path, headers={"Host": f"{self.name}:{self.port}"})
+            response = connection.getresponse()
+            return response.status, dict(response.getheaders()), response.read().decode()
+        finally:
+            connection.close()
+
+    def serving(self):
+        """The commit that answers, by the header the app server adds."""
+        status, headers, _ = self.get()
+        assert status == 200, f"{self.name} answered {status}"
+        return headers["X-App-Release"]
+
+
+def testbed_sites():
+    groups = yaml.safe_load(INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
+    return {
+        group: Site(name, host["testbed_http_port"])
+        for group, members in groups.items()
+        for name, host in members["hosts"].items()
+    }
+
+
+SITES = testbed_sites()
+STAGING, LIVE = SITES["staging"], SITES["live"]
+
+
+def git(repo, *args):
+    return subprocess.run(
+        ["git", "-C", str(repo), *args], check=True, capture_output=True, text=True
+    ).stdout.strip()
+
+
+class Repo:
+    """A scratch clone of the project to release from, with its own remote."""
+
+    def __init__(self, path, remote):
+        self.path = path
+        self.remote = remote
+
+    def commit(self, message, files=None):
+        for name, content in (files or {}).items():
+            target = self.path / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(content)
+        git(self.path, "add", "--all")
+        git(self.path, "commit", "--quiet", "--allow-empty", "--message", message)
+        return self.head()
+
+    def head(self):
+        return git(self.path, "rev-parse", "HEAD")
+
+    def tag(self, name, where=None):
+        """The commit a tag names in the clone (or in `where`), or None."""
+        result = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(where or self.path),
+                "rev-parse",
+                "--verify",
+                "--quiet",
+                f"refs/tags/{name}^{{commit}}",
+            ],
+            capture_output=True,
+            text=True,
+        )
+        return result.stdout.strip() or None
+
+    def tags(self, where=None):
+        return set(git(where or self.path, "tag", "--list").split())
+
+    def release(self, *args):
+        """Run ansible-playbook release.yml in the clone; returns the finished process."""
+        return self.playbook("release.yml", *args)
+
+    def playbook(self, playbook, *args):
+        return subprocess.run(
+            ["ansible-playbook", playbook, "-e", f"release_git_remote={self.remote}", *args],
+            cwd=self.path,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+        )
+
+
+def output(process):
+    return process.stdout + process.stderr
+
+
+def on_server(host, command, user="superlists"):
+    """Run a shell command on a testbed server over SSH (as Ansible does); its stdout."""
+    process = subprocess.run(
+        [
+            "ansible",
+            host,
+            "--become",
+            "--become-user",
+            user,
+            "-m",
+            "ansible.builtin.shell",
+            "-a",
+            command,
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ANSIBLE_LOAD_CALLBACK_PLUGINS": "1", "ANSIBLE_STDOUT_CALLBACK": "json"},
+    )
+    # Other callbacks (the task timer) print around the JSON document.
+    document = process.stdout[process.stdout.index("{") :]
+    report, _ = json.JSONDecoder().raw_decode(document)
+    result = report["plays"][0]["tasks"][0]["hosts"][host]
+    assert result.get("rc") == 0, f"{command!r} failed on {host}: {result}"
+    return result["stdout"]
+
+
+def manage(site, *args):
+    """Run manage.py of the release a site serves, with its settings, as the app user."""
+    site_dir = f"/srv/sites/{site.name}"
+    return on_server(
+        site.name,
+        f"set -a && . {site_dir}/shared/env && . {site_dir}/shared/secret.env && set +a"
+        f" && cd {site_dir}/current && .venv/bin/python manage.py {' '.join(args)}",
+    )
+
+
+def sql(site, query):
+    """Query a site's database with sqlite3 on its server; rows as lists of strings."""
+    rows = on_server(site.name, f"sqlite3 -json /srv/sites/{site.name}/data/db.sqlite3 {query!r}")
+    return [list(row.values()) for row in json.loads(rows or "[]")]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def testbed():
+    """The testbed must be up: a missing one is a failure, never a skip."""
+    ping = subprocess.run(
+        ["ansible", "testbed", "-m", "ansible.builtin.ping"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    if ping.returncode != 0:
+        pytest.fail(f"the testbed does not answer; run `make testbed` first:\n{output(ping)}")
+
+
+def scratch_repo(base):
+    clone, remote = base / "repo", base / "remote.git"
+    subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
+    subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
+    # The working tree as it is, so that uncommitted work is what gets tested.
+    for entry in clone.iterdir():
+        if entry.name != ".git":
+            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
+    shutil.copytree(
+        PROJECT,
+        clone,
+        dirs_exist_ok=True,
+        symlinks=True,
+        ignore=shutil.ignore_patterns(*NOT_COPIED),
+    )
+    git(clone, "add", "--all")
+    git(clone, "config", "user.name", "e2e")
+    git(clone, "config", "user.email", "e2e@localhost")
+    git(clone, "commit", "--quiet", "--allow-empty", "--message", "The working tree under test")
+    return Repo(clone, remote)
+
+
+@pytest.fixture(scope="module")
+def repo(tmp_path_factory):
+    return scratch_repo(tmp_path_factory.mktemp("release"))
