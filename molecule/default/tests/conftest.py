@@ -38,8 +38,8 @@ def get(host):
     """GET a path through nginx on the server, with the given Host header."""
 
     def get(path, host_header):
-        output = host.check_output("python3 -c %s %s %s", HTTP_GET, f"http://127.0.0.1{path}", host_header)
-        return json.loads(output)
+        url = f"http://127.0.0.1{path}"
+        return json.loads(host.check_output("python3 -c %s %s %s", HTTP_GET, url, host_header))
 
     return get
 

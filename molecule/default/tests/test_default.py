@@ -17,7 +17,8 @@ def test_app_server_is_active_and_enabled(host, site):
 
 
 def test_app_server_does_not_run_as_root(host, site):
-    main_pid = host.check_output(f"systemctl show --value --property MainPID gunicorn-{site}.service")
+    unit = f"gunicorn-{site}.service"
+    main_pid = host.check_output(f"systemctl show --value --property MainPID {unit}")
     users = host.check_output(f"ps -o user= --pid {main_pid} --ppid {main_pid}").split()
     assert len(users) >= 2, "expected a master and its workers"
     assert set(users) == {APP_USER}
