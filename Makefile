@@ -29,9 +29,10 @@ lint: venv  ## yamllint, ansible-lint (production profile), ruff
 	ruff check .
 	ruff format --check .
 
-unit: venv  ## the app's unit tests
+unit: venv  ## the app's unit tests, the roles' modules' tests, the docs checks
 	$(APP) makemigrations --check --dry-run
 	$(APP) test lists superlists
+	pytest tests/unit
 
 ft: venv debian-packages  ## the app's functional tests, in headless Chromium, on a local server
 	$(APP) test functional_tests
@@ -40,7 +41,7 @@ molecule: venv base-image  ## the roles on a fresh systemd container, with testi
 	molecule test --all
 
 e2e: venv testbed  ## releases on the two-server testbed, over SSH
-	pytest tests
+	pytest --durations=0 tests/e2e
 
 release: testbed  ## a real release on the local testbed: staging, tests, live, tags
 	ansible-playbook release.yml

@@ -15,7 +15,8 @@ description:
   - Keeps the O(keep) releases that went live last (by the time of their directory), and
     always those in O(protect); removes the others.
   - Removes the virtualenvs (C(venvs/*)) that no kept release links to, and keeps the
-    O(keep) newest database backups (C(backups/*.sqlite3)).
+    O(keep) newest database backups taken before releases (C(backups/before-<commit>-*)) and
+    as many taken before rollbacks (C(backups/before-rollback-from-*)).
 options:
   site_dir:
     description: The site's directory (the django_app role's layout).
@@ -68,7 +69,11 @@ def unused_virtualenvs(site_dir, kept_releases):
 
 
 def old_backups(site_dir, keep):
-    return newest_first(glob.glob(os.path.join(site_dir, "backups", "*.sqlite3")))[keep:]
+    """Beyond the `keep` newest backups before releases, and as many before rollbacks."""
+    backups = glob.glob(os.path.join(site_dir, "backups", "*.sqlite3"))
+    before_rollbacks = [path for path in backups if "/before-rollback-from-" in path]
+    before_releases = [path for path in backups if path not in before_rollbacks]
+    return newest_first(before_releases)[keep:] + newest_first(before_rollbacks)[keep:]
 
 
 def remove(path):

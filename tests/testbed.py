@@ -1,19 +1,21 @@
-"""End-to-end tests: real releases on the local testbed (make testbed), over SSH.
+"""The local testbed (make testbed), as the end-to-end tests and the benchmark use it.
 
-Every test works in a temporary clone of this checkout (its working tree,
-committed there), with its own bare remote, so no test ever tags or pushes
-from the checkout it runs in.
+They work in a temporary clone of this checkout (its working tree, committed
+there) with its own bare remote, so they never tag or push from the checkout
+they run in. The sites are reached as a browser here would, on 127.0.0.1 with
+the site's Host header; the servers over SSH, through Ansible.
 """
 
 import http.client
 import json
 import os
+import re
 import shutil
+import signal
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
@@ -118,6 +120,17 @@ class Repo:
         )
 
 
+def testbed_answers():
+    """None when the testbed's servers answer over SSH; else what Ansible said."""
+    ping = subprocess.run(
+        ["ansible", "testbed", "-m", "ansible.builtin.ping"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    return None if ping.returncode == 0 else output(ping)
+
+
 def output(process):
     return process.stdout + process.stderr
 
@@ -165,19 +178,6 @@ def sql(site, query):
     return [list(row.values()) for row in json.loads(rows or "[]")]
 
 
-@pytest.fixture(scope="session", autouse=True)
-def testbed():
-    """The testbed must be up: a missing one is a failure, never a skip."""
-    ping = subprocess.run(
-        ["ansible", "testbed", "-m", "ansible.builtin.ping"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-    )
-    if ping.returncode != 0:
-        pytest.fail(f"the testbed does not answer; run `make testbed` first:\n{output(ping)}")
-
-
 def scratch_repo(base):
     clone, remote = base / "repo", base / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
@@ -200,6 +200,68 @@ def scratch_repo(base):
     return Repo(clone, remote)
 
 
-@pytest.fixture(scope="module")
-def repo(tmp_path_factory):
-    return scratch_repo(tmp_path_factory.mktemp("release"))
+@dataclass(frozen=True)
+class LoadReport:
+    requests: int
+    failed: int
+    p50_ms: float
+    p99_ms: float
+
+
+def milliseconds(text):
+    value, unit = float(text[:-2] if text.endswith(("ms", "us")) else text[:-1]), text[-2:]
+    return value / 1000 if unit == "us" else value if unit == "ms" else value * 1000
+
+
+def parse_wrk(report):
+    """Requests, failures (non-2xx/3xx answers and socket errors) and latency of a wrk run."""
+    requests = int(re.search(r"(\d+) requests in", report).group(1))
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", report)
+    socket_errors = re.search(
+        r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", report
+    )
+    failed = (int(non_2xx.group(1)) if non_2xx else 0) + sum(
+        int(count) for count in (socket_errors.groups() if socket_errors else ())
+    )
+    percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", report, re.MULTILINE))
+    return LoadReport(
+        requests, failed, milliseconds(percentile["50"]), milliseconds(percentile["99"])
+    )
+
+
+class Load:
+    """Steady load on a site with wrk, at a fixed concurrency, for as long as the block runs."""
+
+    def __init__(self, site, connections=1, path="/"):
+        self.site, self.connections, self.path = site, connections, path
+        self.report = None
+
+    def __enter__(self):
+        if not shutil.which("wrk"):
+            raise RuntimeError("wrk is missing: install the Debian package wrk")
+        self.process = subprocess.Popen(
+            [
+                "wrk",
+                "--threads",
+                "1",
+                "--connections",
+                str(self.connections),
+                "--duration",
+                "3600s",
+                "--timeout",
+                "30s",
+                "--latency",
+                "--header",
+                f"Host: {self.site.name}:{self.site.port}",
+                f"http://127.0.0.1:{self.site.port}{self.path}",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        return self
+
+    def __exit__(self, *exc_info):
+        # wrk stops and reports on SIGINT.
+        self.process.send_signal(signal.SIGINT)
+        self.report = parse_wrk(self.process.communicate(timeout=30)[0])

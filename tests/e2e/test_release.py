@@ -5,7 +5,7 @@ The tests run in order, each from the state the previous one left.
 
 import re
 
-from conftest import LIVE, NOTES_REF, STAGING, TAG_PREFIX, git, output
+from testbed import LIVE, NOTES_REF, STAGING, TAG_PREFIX, git, output
 
 LIVE_TAG = f"{TAG_PREFIX}LIVE"
 FAILING_FUNCTIONAL_TEST = """

@@ -8,7 +8,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import LIVE, STAGING, manage, on_server, output, sql
+from testbed import LIVE, STAGING, manage, on_server, output, sql
 
 # Texts no functional test writes, so they pick out the tests' own list.
 MILK = ["Buy e2e milk", "Buy e2e milk", "Buy e2e milk", "Buy e2e milk (2)"]
