@@ -21,7 +21,10 @@ APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
-test: lint unit ft molecule e2e  ## everything CI runs
+# molecule and the end-to-end tests use different containers: they run side
+# by side (each one's output printed whole when it ends).
+test: lint unit ft  ## everything CI runs: lint, unit, functional, molecule, end-to-end
+	$(MAKE) --jobs=2 --output-sync=target molecule e2e
 
 lint: venv  ## yamllint, ansible-lint (production profile), ruff
 	yamllint --strict .

@@ -208,9 +208,13 @@ class LoadReport:
     p99_ms: float
 
 
+MILLISECONDS_PER = {"us": 0.001, "ms": 1, "s": 1000, "m": 60_000}
+
+
 def milliseconds(text):
-    value, unit = float(text[:-2] if text.endswith(("ms", "us")) else text[:-1]), text[-2:]
-    return value / 1000 if unit == "us" else value if unit == "ms" else value * 1000
+    """wrk's latency ("850.12us", "3.98ms", "1.20s", "1.01m") in milliseconds."""
+    value, unit = re.fullmatch(r"([\d.]+)(us|ms|s|m)", text).groups()
+    return float(value) * MILLISECONDS_PER[unit]
 
 
 def parse_wrk(report):
@@ -223,7 +227,9 @@ def parse_wrk(report):
     failed = (int(non_2xx.group(1)) if non_2xx else 0) + sum(
         int(count) for count in (socket_errors.groups() if socket_errors else ())
     )
-    percentile = dict(re.findall(r"^\s+(50|99)%\s+(\S+)$", report, re.MULTILINE))
+    percentile = dict(re.findall(r"^\s+(50|99)(?:\.0+)?%\s+(\S+)\s*$", report, re.MULTILINE))
+    if set(percentile) != {"50", "99"}:
+        raise ValueError(f"no latency percentiles in wrk's report:\n{report}")
     return LoadReport(
         requests, failed, milliseconds(percentile["50"]), milliseconds(percentile["99"])
     )

@@ -59,8 +59,10 @@ def applied(migration):
 
 
 @pytest.fixture(scope="module", autouse=True)
-def staging_serves_the_repo(repo):
-    run = deploy_staging(repo)
+def staging_serves_the_repo_on_a_new_database(repo):
+    """A known start, whatever earlier runs left: a new database, then a deploy."""
+    on_server(STAGING.name, f"rm -f {SITE_DIR}/data/db.sqlite3", "root")
+    run = deploy_staging(repo, "-e", "django_app_break_lock=true")
     assert run.returncode == 0, output(run)
 
 

@@ -3,9 +3,10 @@
 The tests run in order, each from the state the previous one left.
 """
 
+import json
 import re
 
-from testbed import LIVE, NOTES_REF, STAGING, TAG_PREFIX, git, output
+from testbed import LIVE, NOTES_REF, STAGING, TAG_PREFIX, git, on_server, output
 
 LIVE_TAG = f"{TAG_PREFIX}LIVE"
 FAILING_FUNCTIONAL_TEST = """
@@ -25,6 +26,7 @@ def deployed_tags(repo, where=None):
 
 def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     commit = repo.head()
+    (repo.path / "superlists" / "not-committed.txt").write_text("left out\n")
 
     run = repo.release()
 
@@ -38,6 +40,25 @@ def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     assert "LIVE" not in repo.tags(), "the testbed must never move the real LIVE tag"
     assert git(repo.path, "notes", "--ref", NOTES_REF, "show", commit).startswith("Passed")
     assert f"Released {commit}" in output(run)
+    assert "NOT included: ?? superlists/not-committed.txt" in output(run)
+    (repo.path / "superlists" / "not-committed.txt").unlink()
+    for site in (STAGING, LIVE):
+        site_dir = f"/srv/sites/{site.name}"
+        assert on_server(site.name, f"ls {site_dir}/current/").split().count("manage.py") == 1
+        assert "not-committed.txt" not in on_server(site.name, f"ls {site_dir}/current/")
+        # The environment's own group_vars (group_vars/<group>/main.yml) reached the site.
+        record = json.loads(on_server(site.name, f"tail -n 1 {site_dir}/deploys.log"))
+        assert record["environment"] == {STAGING: "staging", LIVE: "live"}[site]
+        assert (record["commit"], record["outcome"]) == (commit, "deployed")
+
+
+def test_a_second_deploy_of_the_same_commit_does_nothing(repo):
+    run = repo.playbook("playbooks/deploy.yml")
+
+    assert run.returncode == 0, output(run)
+    assert output(run).count("Nothing to do") == 2
+    recap = run.stdout.split("PLAY RECAP")[-1]
+    assert len(re.findall(r"\schanged=0\s", recap)) == 2, recap
 
 
 def test_staging_only_release_leaves_live_and_the_tags_alone(repo):

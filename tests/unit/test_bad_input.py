@@ -1,0 +1,63 @@
+"""Bad input fails at once, naming the problem, before any server is contacted.
+
+These run the playbooks against an inventory of unreachable hosts: a run that
+got as far as contacting one would fail differently (UNREACHABLE).
+"""
+
+import subprocess
+
+import pytest
+from testbed import PROJECT
+
+# An inventory like the real ones (group_vars included), of hosts no test reaches.
+NOWHERE = PROJECT / "tests" / "unit" / "unreachable" / "hosts.yml"
+
+
+def playbook(*args):
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(NOWHERE), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        (
+            ["-e", "django_app_version=no-such-revision"],
+            "django_app_version 'no-such-revision' is not a commit",
+        ),
+        (["-e", "django_app_keep_releases=-1"], "django_app_keep_releases is -1"),
+        (["-e", "django_app_keep_releases=many"], "django_app_keep_releases"),
+        (
+            ["-e", "site_name=Not_A_Host"],
+            "django_app_site_name 'Not_A_Host' is not a valid host name",
+        ),
+        (["-e", "site_name="], "django_app_site_name '' is not a valid host name"),
+    ],
+)
+def test_deploy_refuses_bad_variables(arguments, message):
+    code, output = playbook("playbooks/deploy.yml", *arguments)
+
+    assert code != 0
+    assert message in output
+    assert "UNREACHABLE" not in output
+
+
+def test_release_refuses_a_version_that_is_not_a_commit():
+    code, output = playbook("release.yml", "-e", "release_version=no-such-revision")
+
+    assert code != 0
+    assert "release_version 'no-such-revision' is not a commit" in output
+    assert "UNREACHABLE" not in output
+
+
+def test_provision_refuses_a_site_name_that_is_not_a_host_name():
+    code, output = playbook("playbooks/provision.yml", "-e", "site_name=bad_name")
+
+    assert code != 0
+    assert "is not a valid host name" in output
+    assert "UNREACHABLE" not in output
