@@ -1,8 +1,11 @@
 """The django_app role's own modules, on a scratch site directory."""
 
+import getpass
+import io
 import os
 import sqlite3
 import sys
+import tarfile
 import time
 from pathlib import Path
 
@@ -13,6 +16,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "django_a
 import release_cleanup  # noqa: E402
 import release_state  # noqa: E402
 import release_switch  # noqa: E402
+import release_unpack  # noqa: E402
 import site_lock  # noqa: E402
 import sqlite_backup  # noqa: E402
 
@@ -40,7 +44,7 @@ def test_state_of_a_new_site(site):
     state = release_state.state(str(site), COMMITS[0], "v1", str(site / "data/db"), None, "")
     assert state["current_commit"] == ""
     assert state["set_up"]
-    assert not state["release_complete"] and not state["release_partial"]
+    assert not state["release_complete"]
     assert not state["database_exists"]
     assert state["releases"] == []
 
@@ -55,7 +59,7 @@ def test_state_tells_complete_partial_and_settings(site):
     state = release_state.state(str(site), COMMITS[1], "v1", None, settings, "A=1\n")
 
     assert state["current_commit"] == COMMITS[0]
-    assert state["release_partial"] and not state["release_complete"]
+    assert not state["release_complete"]  # an interrupted deploy's: no REVISION
     assert state["virtualenv_complete"] is False  # no .complete file yet
     assert state["settings_current"]
     assert state["releases"] == [COMMITS[0]]
@@ -151,3 +155,33 @@ def test_backup_is_a_consistent_copy_of_a_database_in_use(site):
 
     rows = sqlite3.connect(copy).execute("SELECT text FROM item").fetchall()
     assert rows == [("kept",)]
+
+
+def tarball(path, members):
+    with tarfile.open(path, "w:gz") as archive:
+        for name, content in members.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(content)
+            archive.addfile(info, io.BytesIO(content))
+    return path
+
+
+def test_unpack_lays_out_a_release_over_what_an_interrupted_deploy_left(site):
+    archive = tarball(site / "release.tar.gz", {"manage.py": b"print()", "app/views.py": b""})
+    release = site / "releases" / COMMITS[0]
+    (release / "half").mkdir(parents=True)
+
+    release_unpack.unpack(str(archive), str(release), str(site / "venvs" / "v1"), getpass.getuser())
+
+    assert sorted(os.listdir(release)) == [".venv", "app", "manage.py", "static"]
+    assert os.readlink(release / ".venv") == str(site / "venvs" / "v1")
+    assert not archive.exists()
+
+
+def test_unpack_refuses_members_that_reach_out_of_the_release(site):
+    archive = tarball(site / "evil.tar.gz", {"../outside": b"x"})
+
+    with pytest.raises(tarfile.TarError, match="refusing"):
+        release_unpack.unpack(str(archive), str(site / "releases" / "x"), "/v", getpass.getuser())
+
+    assert not (site / "outside").exists()

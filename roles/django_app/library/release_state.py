@@ -63,10 +63,6 @@ release_complete:
   description: Whether the release of O(commit) is complete on the server.
   type: bool
   returned: always
-release_partial:
-  description: Whether an interrupted deploy left an incomplete release of O(commit).
-  type: bool
-  returned: always
 virtualenv_complete:
   description: Whether the virtualenv for O(requirements_hash) is complete.
   type: bool
@@ -124,13 +120,11 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
     def exists(*parts):
         return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
 
-    release_complete = exists("releases", commit, "REVISION")
     virtualenv_complete = exists("venvs", requirements_hash, ".complete")
     return {
         "current_commit": linked_commit(site_dir, "current"),
         "previous_commit": linked_commit(site_dir, "previous"),
-        "release_complete": release_complete,
-        "release_partial": exists("releases", commit) and not release_complete,
+        "release_complete": exists("releases", commit, "REVISION"),
         "virtualenv_complete": virtualenv_complete,
         "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
         "database_exists": bool(database) and os.path.exists(database),
