@@ -96,3 +96,11 @@ def test_deploys_are_recorded(host, site_dir):
     records = host.file(f"{site_dir}/deploys.log").content_string.splitlines()
     assert len(records) >= 2
     assert '"outcome": "deployed"' in records[-1]
+
+
+def test_each_site_has_its_environments_group_vars(host, site, site_dir):
+    environment = host.ansible.get_variables()["group_names"]
+    expected = "staging" if "staging" in environment else "live"
+    with host.sudo():
+        settings = host.file(f"{site_dir}/shared/env").content_string
+    assert f"SITE_ENVIRONMENT={expected}\n" in settings
