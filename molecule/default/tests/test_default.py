@@ -99,8 +99,8 @@ def test_deploys_are_recorded(host, site_dir):
 
 
 def test_each_site_has_its_environments_group_vars(host, site, site_dir):
-    environment = host.ansible.get_variables()["group_names"]
-    expected = "staging" if "staging" in environment else "live"
+    groups = host.ansible.get_variables()["group_names"]
+    expected = "staging" if "staging" in groups else "live"
     with host.sudo():
         settings = host.file(f"{site_dir}/shared/env").content_string
     assert f"SITE_ENVIRONMENT={expected}\n" in settings
