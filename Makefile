@@ -10,7 +10,7 @@ VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
 BASE_IMAGE := superlists-ops/debian-systemd:bookworm
-DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client wrk sqlite3
+DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client hey sqlite3
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py

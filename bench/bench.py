@@ -2,7 +2,7 @@
 
 Prints one table of timings (the median of several runs, and each as a ratio to
 the floor: an Ansible ping of the same hosts) and one of requests under steady
-load (wrk, fixed concurrency) before and during a deploy, a `--tags restart`
+load (hey, fixed concurrency) before and during a deploy, a `--tags restart`
 and plain restarts. Writes both to bench/results/latest.md as well.
 
 Timings are measurements, not tests: nothing here passes or fails.
@@ -167,7 +167,7 @@ def table(bench):
         lines.append(f"| {name} | {median:.1f} | {median / floor:.1f} | {runs} |")
     lines += [
         "",
-        f"Under steady load: wrk, {LOAD_CONNECTIONS} connections, on the live site,"
+        f"Under steady load: hey, {LOAD_CONNECTIONS} connections, on the live site,"
         " for the whole run.",
         "",
         "| During | Requests | Failed | p50 (ms) | p99 (ms) |",
