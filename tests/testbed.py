@@ -167,7 +167,7 @@ def manage(site, *args):
     site_dir = f"/srv/sites/{site.name}"
     return on_server(
         site.name,
-        f"set -a && . {site_dir}/shared/env && . {site_dir}/shared/secret.env && set +a"
+        f"set -a && . {site_dir}/shared/env && set +a"
         f" && cd {site_dir}/current && .venv/bin/python manage.py {' '.join(args)}",
     )
 

@@ -27,14 +27,29 @@ def _env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _secret_key_from_file(path):
+    try:
+        return Path(path).read_text().strip()
+    except OSError as error:
+        raise ImproperlyConfigured(
+            f"DJANGO_SECRET_KEY_FILE names {path}, which cannot be read: {error.strerror}"
+        ) from error
+
+
 def _secret_key(debug):
-    key = os.environ.get("DJANGO_SECRET_KEY", "")
+    # From a file when DJANGO_SECRET_KEY_FILE names one: then the key is never
+    # in an environment that a command line, a process listing or a log shows.
+    key_file = os.environ.get("DJANGO_SECRET_KEY_FILE", "")
+    key = _secret_key_from_file(key_file) if key_file else os.environ.get("DJANGO_SECRET_KEY", "")
     if key:
         return key
     if debug:
         return INSECURE_DEV_SECRET_KEY
     # Refuse to start rather than run production with a guessable key.
-    raise ImproperlyConfigured("DJANGO_SECRET_KEY must be set when DJANGO_DEBUG is off")
+    raise ImproperlyConfigured(
+        "DJANGO_SECRET_KEY (or DJANGO_SECRET_KEY_FILE, naming a file that holds it)"
+        " must be set when DJANGO_DEBUG is off"
+    )
 
 
 DEBUG = _env_flag("DJANGO_DEBUG")

@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 from django.test import SimpleTestCase
@@ -60,6 +61,26 @@ class SecretKeyTest(SimpleTestCase):
     def test_secret_key_comes_from_environment(self):
         settings = load_settings(DJANGO_SECRET_KEY="s3cret")
         self.assertEqual(settings["SECRET_KEY"], "s3cret")
+
+    def test_secret_key_comes_from_the_file_the_environment_names(self):
+        with tempfile.TemporaryDirectory() as directory:
+            key_file = Path(directory) / "secret_key"
+            key_file.write_text("from-a-file\n")
+            settings = load_settings(DJANGO_SECRET_KEY_FILE=str(key_file))
+        self.assertEqual(settings["SECRET_KEY"], "from-a-file")
+
+    def test_unreadable_secret_key_file_is_fatal_and_named(self):
+        result = import_settings(DJANGO_SECRET_KEY_FILE="/nonexistent/secret_key")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY_FILE names /nonexistent/secret_key", result.stderr)
+
+    def test_empty_secret_key_file_is_fatal_when_debug_is_off(self):
+        with tempfile.TemporaryDirectory() as directory:
+            key_file = Path(directory) / "secret_key"
+            key_file.write_text("\n")
+            result = import_settings(DJANGO_SECRET_KEY_FILE=str(key_file))
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECRET_KEY_FILE", result.stderr)
 
     def test_debug_without_secret_key_uses_an_insecure_dev_key(self):
         settings = load_settings(DJANGO_DEBUG="1")

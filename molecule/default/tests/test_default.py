@@ -59,10 +59,19 @@ def test_debug_is_off(get, site):
 
 
 def test_settings_file_is_readable_by_the_app_user_only(host, site_dir):
-    for name in ("env", "secret.env"):
+    for name in ("env", "secret_key"):
         settings = host.file(f"{site_dir}/shared/{name}")
         assert settings.user == APP_USER
         assert settings.mode == 0o600
+
+
+def test_secret_key_is_in_no_log(host, site_dir):
+    # The deploys ran management commands through sudo, which logs every
+    # command line: the key must never have been on one.
+    with host.sudo():
+        key = host.file(f"{site_dir}/shared/secret_key").content_string.strip()
+    assert len(key) == 64
+    assert key not in host.check_output("journalctl --no-pager --output=cat")
 
 
 def test_database_lives_outside_the_releases(host, site_dir):
@@ -82,7 +91,7 @@ def test_second_deploy_served_a_new_release(get, site, before_second_deploy):
 def test_second_deploy_kept_the_secret_key(host, site_dir, before_second_deploy):
     # side_effect.yml noted the file's SHA-1 (stat's checksum), never the key itself.
     with host.sudo():
-        checksum = host.check_output(f"sha1sum {site_dir}/shared/secret.env").split()[0]
+        checksum = host.check_output(f"sha1sum {site_dir}/shared/secret_key").split()[0]
     assert checksum == before_second_deploy["secret_key_checksum"]
 
 

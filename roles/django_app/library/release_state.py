@@ -76,7 +76,7 @@ database_exists:
   type: bool
   returned: always
 secret_exists:
-  description: Whether the site's secret key file (shared/secret.env) exists.
+  description: Whether the site's secret key file (shared/secret_key) exists.
   type: bool
   returned: always
 set_up:
@@ -128,7 +128,7 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
         "virtualenv_complete": virtualenv_complete,
         "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
         "database_exists": bool(database) and os.path.exists(database),
-        "secret_exists": exists("shared", "secret.env"),
+        "secret_exists": exists("shared", "secret_key"),
         "set_up": exists("shared") and exists("releases"),
         "settings_current": holds(settings_file, settings),
         "releases": complete_releases(site_dir),
