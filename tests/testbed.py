@@ -41,6 +41,13 @@ class Site:
         finally:
             connection.close()
 
+    def answers(self):
+        """Whether the site serves a page (a new site has no release yet)."""
+        try:
+            return self.get()[0] == 200
+        except OSError:
+            return False
+
     def serving(self):
         """The commit that answers, by the header the app server adds."""
         status, headers, _ = self.get()
