@@ -4,6 +4,11 @@ import pytest
 from testbed import LoadReport, parse_hey
 
 LATENCY = """
+Summary:
+  Total:\t23.0888 secs
+  Slowest:\t1.2470 secs
+  Fastest:\t0.0018 secs
+
 Response time histogram:
   0.002 [1]\t|
   0.004 [2279]\t|■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■■
@@ -18,7 +23,9 @@ Latency distribution:
 def test_a_clean_run_has_no_failure():
     report = LATENCY + "\nStatus code distribution:\n  [200]\t5103 responses\n"
 
-    assert parse_hey(report) == LoadReport(requests=5103, failed=0, p50_ms=4.2, p99_ms=11.0)
+    assert parse_hey(report) == LoadReport(
+        requests=5103, failed=0, p50_ms=4.2, p99_ms=11.0, max_ms=1247.0
+    )
 
 
 def test_errors_and_server_errors_are_failures_and_redirects_are_not():
@@ -32,7 +39,9 @@ def test_errors_and_server_errors_are_failures_and_redirects_are_not():
         '  [1]\tGet "http://127.0.0.1:8002/": read: connection reset by peer\n'
     )
 
-    assert parse_hey(report) == LoadReport(requests=1127, failed=207, p50_ms=4.2, p99_ms=11.0)
+    assert parse_hey(report) == LoadReport(
+        requests=1127, failed=207, p50_ms=4.2, p99_ms=11.0, max_ms=1247.0
+    )
 
 
 def test_a_report_without_latencies_is_an_error_that_shows_it():
