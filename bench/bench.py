@@ -26,6 +26,12 @@ REQUIREMENTS = "superlists/requirements.txt"
 LOAD_CONNECTIONS = 2
 LOAD_BASELINE_SECONDS = 10
 CONTAINERS = ["superlists-testbed-staging", "superlists-testbed-live"]
+# The measurements the targets compare.
+FLOOR = "floor: ansible -m ping, both servers"
+NO_OP = "no-op deploy, both sites"
+CODE_ONLY = "code-only deploy, both sites"
+DEPLOY_UNDER_LOAD = "our code-only deploy"
+RESTART_UNDER_LOAD = "our --tags restart"
 
 
 def timed(run):
@@ -104,14 +110,10 @@ def measure_all(bench):
     repo = bench.repo
     deploy = ("playbooks/deploy.yml",)
     print("timings (seconds):", flush=True)
-    bench.measure(
-        "floor: ansible -m ping, both servers", lambda: ansible("staging:live", "-m", "ping")
-    )
+    bench.measure(FLOOR, lambda: ansible("staging:live", "-m", "ping"))
     bench.measure_from_scratch()
-    bench.measure("no-op deploy, both sites", lambda: playbook(repo, *deploy))
-    bench.measure(
-        "code-only deploy, both sites", lambda: playbook(repo, *deploy), prepare=bench.new_commit
-    )
+    bench.measure(NO_OP, lambda: playbook(repo, *deploy))
+    bench.measure(CODE_ONLY, lambda: playbook(repo, *deploy), prepare=bench.new_commit)
     bench.measure(
         "deploy with changed requirements, both sites",
         lambda: playbook(repo, *deploy),
@@ -128,9 +130,9 @@ def measure_all(bench):
     unit = f"gunicorn-{LIVE.name}"
     bench.under_load("no deploy (baseline)")
     bench.new_commit(0)
-    bench.under_load("our code-only deploy", lambda: playbook(repo, *deploy, "--limit", "live"))
+    bench.under_load(DEPLOY_UNDER_LOAD, lambda: playbook(repo, *deploy, "--limit", "live"))
     bench.under_load(
-        "our --tags restart",
+        RESTART_UNDER_LOAD,
         lambda: playbook(repo, *deploy, "--limit", "live", "--tags", "restart"),
     )
     bench.under_load(
@@ -153,7 +155,8 @@ def measure_all(bench):
 
 
 def table(bench):
-    floor = statistics.median(bench.timings["floor: ansible -m ping, both servers"])
+    median = {name: statistics.median(samples) for name, samples in bench.timings.items()}
+    floor = median[FLOOR]
     lines = [
         f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on the testbed,"
         f" median of {bench.runs} runs.",
@@ -162,9 +165,8 @@ def table(bench):
         "|---|---:|---:|---|",
     ]
     for name, samples in bench.timings.items():
-        median = statistics.median(samples)
         runs = ", ".join(f"{sample:.1f}" for sample in samples)
-        lines.append(f"| {name} | {median:.1f} | {median / floor:.1f} | {runs} |")
+        lines.append(f"| {name} | {median[name]:.1f} | {median[name] / floor:.1f} | {runs} |")
     lines += [
         "",
         f"Under steady load: hey, {LOAD_CONNECTIONS} connections, on the live site,"
@@ -176,16 +178,13 @@ def table(bench):
     for name, report in bench.loads.items():
         latency = f"{report.p50_ms:.1f} | {report.p99_ms:.1f} | {report.max_ms:.1f}"
         lines.append(f"| {name} | {report.requests} | {report.failed} | {latency} |")
-    return "\n".join(lines + targets(bench)) + "\n"
+    return "\n".join(lines + targets(median, bench.loads)) + "\n"
 
 
-def targets(bench):
+def targets(median, loads):
     """The issue's first targets, each with what was measured."""
-    median = {name: statistics.median(samples) for name, samples in bench.timings.items()}
-    floor = median["floor: ansible -m ping, both servers"]
-    no_op = median["no-op deploy, both sites"]
-    code_only = median["code-only deploy, both sites"]
-    failed = bench.loads["our code-only deploy"].failed + bench.loads["our --tags restart"].failed
+    floor, no_op, code_only = median[FLOOR], median[NO_OP], median[CODE_ONLY]
+    failed = loads[DEPLOY_UNDER_LOAD].failed + loads[RESTART_UNDER_LOAD].failed
     rows = [
         ("failed requests during our deploy and restart: 0", f"{failed}", failed == 0),
         ("no-op deploy: at most 3 × floor", f"{no_op / floor:.1f} ×", no_op <= 3 * floor),
