@@ -2,6 +2,7 @@
 
 import getpass
 import io
+import json
 import os
 import sqlite3
 import sys
@@ -10,15 +11,12 @@ import time
 from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "roles" / "django_app" / "library"))
-
-import release_cleanup  # noqa: E402
-import release_state  # noqa: E402
-import release_switch  # noqa: E402
-import release_unpack  # noqa: E402
-import site_lock  # noqa: E402
-import sqlite_backup  # noqa: E402
+import release_finish
+import release_prepare
+import release_state
+import release_switch
+import sqlite_backup
+from ansible.module_utils import deploy_lock
 
 COMMITS = [f"{digit}" * 40 for digit in "abcdef"]
 
@@ -65,6 +63,43 @@ def test_state_tells_complete_partial_and_settings(site):
     assert state["releases"] == [COMMITS[0]]
 
 
+def read_state(site, commit, holder):
+    """The state for a deploy of `commit` by `holder`, on a site with settings and a key."""
+    (site / "shared" / "secret_key").write_text("key")
+    return release_state.read_under_lock(
+        str(site / "deploy.lock"),
+        holder,
+        False,
+        site_dir=str(site),
+        commit=commit,
+        requirements_hash="v1",
+        database=None,
+        settings_file=str(site / "shared" / "env"),
+        settings="",
+    )
+
+
+def test_state_takes_the_lock_only_when_the_deploy_changes_something(site):
+    make_release(site, COMMITS[0])
+    release_switch.switch(str(site), COMMITS[0], "")
+    (site / "shared" / "env").write_text("")
+
+    nothing_to_do = read_state(site, COMMITS[0], "alice")
+    assert "lock" not in nothing_to_do and not (site / "deploy.lock").exists()
+
+    new_commit = read_state(site, COMMITS[1], "alice")
+    assert new_commit["lock"] == {"acquired": True, "holder": "alice"}
+    assert deploy_lock.read_holder(str(site / "deploy.lock")) == "alice"
+
+
+def test_state_says_who_holds_the_lock(site):
+    deploy_lock.take(str(site / "deploy.lock"), "alice since 10:00", break_lock=False)
+
+    refused = read_state(site, COMMITS[0], "bob")
+
+    assert refused["lock"] == {"acquired": False, "holder": "alice since 10:00"}
+
+
 def test_switch_moves_current_and_previous_and_marks_the_time(site):
     for commit in COMMITS[:2]:
         make_release(site, commit)
@@ -95,11 +130,11 @@ def test_cleanup_keeps_the_newest_and_the_protected(site):
         make_release(site, commit, venv=f"v{age % 2}", went_live=1000 + age)
     (site / "venvs" / "unused").mkdir()
 
-    kept, removed = release_cleanup.split_releases(str(site), 2, {COMMITS[0]})
+    kept, removed = release_finish.split_releases(str(site), 2, {COMMITS[0]})
 
     assert {Path(path).name for path in kept} == {COMMITS[5], COMMITS[4], COMMITS[0]}
     assert len(removed) == 3
-    unused = release_cleanup.unused_virtualenvs(str(site), kept)
+    unused = release_finish.unused_virtualenvs(str(site), kept)
     assert [Path(path).name for path in unused] == ["unused"]
 
 
@@ -110,7 +145,7 @@ def test_cleanup_keeps_the_newest_backups_of_each_kind(site):
             backup.write_text("")
             os.utime(backup, (age, age))
 
-    old = release_cleanup.old_backups(str(site), 3)
+    old = release_finish.old_backups(str(site), 3)
 
     assert sorted(Path(path).name for path in old) == [
         "before-a-0.sqlite3",
@@ -120,11 +155,42 @@ def test_cleanup_keeps_the_newest_backups_of_each_kind(site):
     ]
 
 
+def finish(site, **options):
+    arguments = {"record": None, "cleanup": False, "keep": 2, "protect": [], **options}
+    lock, log = str(site / "deploy.lock"), str(site / "deploys.log")
+    return release_finish.finish(str(site), lock, "alice", log=log, **arguments)
+
+
+def test_finish_records_then_cleans_up_then_unlocks(site):
+    for age, commit in enumerate(COMMITS[:3]):
+        make_release(site, commit, went_live=1000 + age)
+    deploy_lock.take(str(site / "deploy.lock"), "alice", break_lock=False)
+
+    removed = finish(site, record={"commit": COMMITS[2], "outcome": "deployed"}, cleanup=True)
+
+    assert [Path(path).name for path in removed] == [COMMITS[0]]
+    assert json.loads((site / "deploys.log").read_text()) == {
+        "commit": COMMITS[2],
+        "outcome": "deployed",
+    }
+    assert not (site / "deploy.lock").exists()
+
+
+def test_finish_unlocks_even_when_cleaning_up_fails(site):
+    deploy_lock.take(str(site / "deploy.lock"), "alice", break_lock=False)
+
+    with pytest.raises(ValueError, match="keep must be at least 1"):
+        finish(site, cleanup=True, keep=0)
+
+    assert not (site / "deploy.lock").exists()
+    assert not (site / "deploys.log").exists()
+
+
 def test_lock_is_taken_once_and_says_by_whom(site):
     lock = str(site / "deploy.lock")
 
-    first = site_lock.take(lock, "alice since 10:00", break_lock=False)
-    second = site_lock.take(lock, "bob since 10:01", break_lock=False)
+    first = deploy_lock.take(lock, "alice since 10:00", break_lock=False)
+    second = deploy_lock.take(lock, "bob since 10:01", break_lock=False)
 
     assert first == {"acquired": True, "holder": "alice since 10:00"}
     assert second == {"acquired": False, "holder": "alice since 10:00"}
@@ -132,12 +198,12 @@ def test_lock_is_taken_once_and_says_by_whom(site):
 
 def test_lock_is_released_only_by_its_holder_and_broken_on_request(site):
     lock = str(site / "deploy.lock")
-    site_lock.take(lock, "alice", break_lock=False)
+    deploy_lock.take(lock, "alice", break_lock=False)
 
-    site_lock.release(lock, "bob")
+    assert deploy_lock.release(lock, "bob") == "alice"
     assert os.path.isdir(lock)
-    assert site_lock.take(lock, "bob", break_lock=True)["acquired"]
-    site_lock.release(lock, "bob")
+    assert deploy_lock.take(lock, "bob", break_lock=True)["acquired"]
+    deploy_lock.release(lock, "bob")
     assert not os.path.exists(lock)
 
 
@@ -171,7 +237,8 @@ def test_unpack_lays_out_a_release_over_what_an_interrupted_deploy_left(site):
     release = site / "releases" / COMMITS[0]
     (release / "half").mkdir(parents=True)
 
-    release_unpack.unpack(str(archive), str(release), str(site / "venvs" / "v1"), getpass.getuser())
+    venv = str(site / "venvs" / "v1")
+    release_prepare.unpack(str(archive), str(release), venv, getpass.getuser())
 
     assert sorted(os.listdir(release)) == [".venv", "app", "manage.py", "static"]
     assert os.readlink(release / ".venv") == str(site / "venvs" / "v1")
@@ -182,6 +249,76 @@ def test_unpack_refuses_members_that_reach_out_of_the_release(site):
     archive = tarball(site / "evil.tar.gz", {"../outside": b"x"})
 
     with pytest.raises(tarfile.TarError, match="refusing"):
-        release_unpack.unpack(str(archive), str(site / "releases" / "x"), "/v", getpass.getuser())
+        release_prepare.unpack(str(archive), str(site / "releases" / "x"), "/v", getpass.getuser())
 
     assert not (site / "outside").exists()
+
+
+# A stand-in for the app's manage.py: runs `shell --command` with a call_command
+# that notes each command (and whether the release was marked complete by then),
+# prints a migration plan for migrate, and fails on demand.
+FAKE_MANAGE_PY = b"""
+import os, sys, types
+def call_command(name, **options):
+    marked = " after REVISION" if os.path.exists("REVISION") else ""
+    with open(os.environ["CALLS"], "a") as calls:
+        calls.write(name + marked + "\\n")
+    if os.environ.get("FAIL") == name:
+        raise SystemExit("CommandError: " + name + " broke")
+    if name == "migrate":
+        print(os.environ["PLAN"])
+management = types.ModuleType("django.core.management")
+management.call_command = call_command
+sys.modules.update({"django": types.ModuleType("django"), "django.core.management": management})
+sys.modules["django.core"] = types.ModuleType("django.core")
+assert sys.argv[1:3] == ["shell", "--verbosity=0"]
+exec(sys.argv[3].removeprefix("--command="))
+"""
+
+
+@pytest.fixture
+def release_archive(site):
+    (site / "venvs" / "v1" / "bin").mkdir(parents=True)
+    (site / "venvs" / "v1" / "bin" / "python").symlink_to(sys.executable)
+    return tarball(site / "release.tar.gz", {"manage.py": FAKE_MANAGE_PY})
+
+
+def prepare(site, archive, plan, **environment):
+    environment = {"CALLS": str(site / "calls"), "PLAN": "Planned operations:", **environment}
+    return release_prepare.prepare(
+        str(archive) if archive else None,
+        str(site / "releases" / COMMITS[0]),
+        str(site / "venvs" / "v1"),
+        getpass.getuser(),
+        environment,
+        plan,
+    )
+
+
+def test_prepare_collects_static_and_lists_migrations_then_marks_complete(site, release_archive):
+    result = prepare(site, release_archive, plan=True)
+
+    assert (site / "calls").read_text().splitlines() == ["collectstatic", "migrate"]
+    assert (site / "releases" / COMMITS[0] / "REVISION").read_text() == COMMITS[0] + "\n"
+    assert result["changed"] and result["migrations_pending"]
+
+
+def test_prepare_of_a_complete_release_only_lists_its_migrations(site, release_archive):
+    prepare(site, release_archive, plan=False)
+
+    result = prepare(site, None, plan=True, PLAN=release_prepare.NOTHING_PLANNED)
+
+    assert (site / "calls").read_text().splitlines()[-1] == "migrate after REVISION"
+    assert not result["changed"] and not result["migrations_pending"]
+
+
+def test_prepare_names_the_command_that_failed_and_leaves_the_release_incomplete(
+    site, release_archive
+):
+    with pytest.raises(
+        release_prepare.DjangoCommandFailed,
+        match="Django failed in .*: CommandError: collectstatic broke",
+    ):
+        prepare(site, release_archive, plan=True, FAIL="collectstatic")
+
+    assert not (site / "releases" / COMMITS[0] / "REVISION").exists()

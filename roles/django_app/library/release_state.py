@@ -5,6 +5,7 @@ import glob
 import os
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible.module_utils.deploy_lock import release, take
 
 DOCUMENTATION = r"""
 ---
@@ -12,7 +13,13 @@ module: release_state
 short_description: Read the state of a site's releases
 description:
   - Reads what a deploy needs to know before it changes anything, in one round trip
-    (a deploy that has nothing to do then ends quickly). Never changes anything.
+    (a deploy that has nothing to do then ends quickly).
+  - With O(lock), when the deploy is to change something (RV(changes_needed)), first
+    takes the site's deploy lock, then reads the state again under it, so that no other
+    deploy changes what this one acts on. Of two runs that try at once, exactly one gets
+    the lock (a directory, made atomically, holding O(lock_holder)); the other gets
+    RV(lock) with C(acquired) false and who holds it. Release it with release_finish.
+    Nothing else is changed, and nothing at all in check mode.
   - The layout is the django_app role's. C(current) and C(previous) are links to
     C(releases/<commit>); a release is complete once its C(REVISION) file exists,
     a virtualenv once its C(.complete) file exists.
@@ -39,6 +46,17 @@ options:
     description: What O(settings_file) should hold.
     type: str
     default: ""
+  lock:
+    description: The site's deploy lock (a directory) to take when changes are needed.
+    type: path
+  lock_holder:
+    description: Who takes the lock, and since when; only the same holder releases it.
+      Required with O(lock).
+    type: str
+  break_lock:
+    description: First remove a lock someone else left.
+    type: bool
+    default: false
 """
 
 EXAMPLES = r"""
@@ -92,6 +110,15 @@ releases:
   type: list
   elements: str
   returned: always
+changes_needed:
+  description: Whether a deploy of O(commit) changes the site - another commit, other
+    settings or no secret key yet.
+  type: bool
+  returned: always
+lock:
+  description: Whether the lock was acquired (C(acquired)) and who holds it (C(holder)).
+  type: dict
+  returned: when O(lock) is given, changes are needed and not in check mode
 """
 
 
@@ -135,6 +162,28 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
     }
 
 
+def changes_needed(state, commit):
+    return state["current_commit"] != commit or not (
+        state["settings_current"] and state["secret_exists"]
+    )
+
+
+def read_under_lock(lock, lock_holder, break_lock, **state_options):
+    """The state; when it calls for changes, taken again under the deploy lock."""
+    found = state(**state_options)
+    if not (lock and found["set_up"] and changes_needed(found, state_options["commit"])):
+        return found
+    taken = take(lock, lock_holder, break_lock)
+    if not taken["acquired"]:
+        return {**found, "lock": taken}
+    found = state(**state_options)
+    if not changes_needed(found, state_options["commit"]):
+        # Another deploy did it meanwhile: nothing to do, nothing held.
+        release(lock, lock_holder)
+        return found
+    return {**found, "lock": taken}
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -144,10 +193,20 @@ def main():
             "database": {"type": "path"},
             "settings_file": {"type": "path"},
             "settings": {"type": "str", "default": ""},
+            "lock": {"type": "path"},
+            "lock_holder": {"type": "str"},
+            "break_lock": {"type": "bool", "default": False},
         },
+        required_by={"lock": "lock_holder"},
         supports_check_mode=True,
     )
-    module.exit_json(changed=False, **state(**module.params))
+    options = dict(module.params)
+    if module.check_mode:
+        options["lock"] = None
+    found = read_under_lock(**options)
+    module.exit_json(
+        changed=False, changes_needed=changes_needed(found, options["commit"]), **found
+    )
 
 
 if __name__ == "__main__":
