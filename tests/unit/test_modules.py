@@ -1,12 +1,14 @@
 """The django_app role's own modules, on a scratch site directory."""
 
 import getpass
+import http.server
 import io
 import json
 import os
 import sqlite3
 import sys
 import tarfile
+import threading
 import time
 from pathlib import Path
 
@@ -113,6 +115,56 @@ def test_switch_moves_current_and_previous_and_marks_the_time(site):
     assert os.readlink(site / "previous").endswith(COMMITS[0])
     assert os.path.getmtime(site / "releases" / COMMITS[1]) >= before - 1
     assert release_switch.switch(str(site), COMMITS[1], COMMITS[0]) == (False, COMMITS[1])
+
+
+@pytest.fixture
+def site_answering():
+    """A local HTTP server answering with each of `answers` in turn, then the last."""
+    answers = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            status, release = answers.pop(0) if len(answers) > 1 else answers[0]
+            self.send_response(status)
+            if release:
+                self.send_header("X-App-Release", release)
+            self.end_headers()
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+
+    def answering(*given):
+        answers[:] = given
+        return f"http://127.0.0.1:{server.server_port}/"
+
+    yield answering
+    server.shutdown()
+
+
+def wait(url, retries):
+    return release_switch.wait_until_serving(url, "site", "X-App-Release", COMMITS[1], retries)
+
+
+def test_health_check_waits_for_the_release(site_answering):
+    url = site_answering((200, COMMITS[0]), (200, COMMITS[1]))
+
+    assert wait(url, retries=1) == (True, f"HTTP 200 from release {COMMITS[1]}")
+
+
+def test_health_check_says_what_the_site_answered(site_answering):
+    assert wait(site_answering((502, "")), retries=0) == (False, "HTTP 502 from release (none)")
+    old = site_answering((200, COMMITS[0]))
+    assert wait(old, retries=0) == (False, f"HTTP 200 from release {COMMITS[0]}")
+
+
+def test_health_check_says_when_nothing_answers():
+    healthy, health = wait("http://127.0.0.1:1/", retries=0)
+
+    assert not healthy
+    assert health.startswith("no answer (") and "refused" in health
 
 
 def test_switch_without_previous_removes_the_link(site):
