@@ -124,6 +124,10 @@ def switch(site_dir, release, previous):
 
 def restart(service):
     """systemctl's complaint when the service did not restart, or ''."""
+    # Failures before this restart (say, requests to a site with no release yet,
+    # which systemd tried to start it for) must not get it refused by systemd's
+    # start limit: they are forgotten first.
+    subprocess.run(["systemctl", "reset-failed", service], capture_output=True, check=False)
     process = subprocess.run(
         ["systemctl", "restart", service], capture_output=True, text=True, check=False
     )
