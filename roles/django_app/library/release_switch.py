@@ -19,11 +19,13 @@ description:
     so a reader sees the old or the new release, never none (the django_app role's
     layout). Marks the release's directory with the time it went live; cleanup keeps
     the releases that went live last.
-  - With O(service), then restarts that systemd unit (C(systemctl restart)) and, with
-    O(health_url), asks it until it answers 200 with the O(health_header) naming the
-    release, or the retries run out. A site that does not serve the release is not a
-    failure of the module: RV(healthy) says so and RV(health) says why, so that the
-    caller can go back on every host of the play.
+  - With O(service), then restarts that systemd unit (C(systemctl restart)), after
+    clearing its earlier failures (C(systemctl reset-failed)) so that systemd's start
+    limit does not refuse the restart; and, with O(health_url), asks the site until it
+    answers 200 with the O(health_header) naming the release, or the retries run out.
+  - A site that does not serve the release is not a failure of the module: RV(healthy)
+    says so and RV(health) says why, so that the caller can go back on every host of
+    the play.
   - One round trip for what would be three tasks (switch, restart, health check): the
     site waits on none of Ansible's own overhead between them.
 options:
