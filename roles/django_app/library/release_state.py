@@ -148,36 +148,35 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
         return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
 
     virtualenv_complete = exists("venvs", requirements_hash, ".complete")
+    current_commit = linked_commit(site_dir, "current")
+    settings_current = holds(settings_file, settings)
+    secret_exists = exists("shared", "secret_key")
     return {
-        "current_commit": linked_commit(site_dir, "current"),
+        "current_commit": current_commit,
         "previous_commit": linked_commit(site_dir, "previous"),
         "release_complete": exists("releases", commit, "REVISION"),
         "virtualenv_complete": virtualenv_complete,
         "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
         "database_exists": bool(database) and os.path.exists(database),
-        "secret_exists": exists("shared", "secret_key"),
+        "secret_exists": secret_exists,
         "set_up": exists("shared") and exists("releases"),
-        "settings_current": holds(settings_file, settings),
+        "settings_current": settings_current,
         "releases": complete_releases(site_dir),
+        # Another commit, other settings or no secret key yet.
+        "changes_needed": current_commit != commit or not (settings_current and secret_exists),
     }
-
-
-def changes_needed(state, commit):
-    return state["current_commit"] != commit or not (
-        state["settings_current"] and state["secret_exists"]
-    )
 
 
 def read_under_lock(lock, lock_holder, break_lock, **state_options):
     """The state; when it calls for changes, taken again under the deploy lock."""
     found = state(**state_options)
-    if not (lock and found["set_up"] and changes_needed(found, state_options["commit"])):
+    if not (lock and found["set_up"] and found["changes_needed"]):
         return found
     taken = take(lock, lock_holder, break_lock)
     if not taken["acquired"]:
         return {**found, "lock": taken}
     found = state(**state_options)
-    if not changes_needed(found, state_options["commit"]):
+    if not found["changes_needed"]:
         # Another deploy did it meanwhile: nothing to do, nothing held.
         release(lock, lock_holder)
         return found
@@ -203,10 +202,7 @@ def main():
     options = dict(module.params)
     if module.check_mode:
         options["lock"] = None
-    found = read_under_lock(**options)
-    module.exit_json(
-        changed=False, changes_needed=changes_needed(found, options["commit"]), **found
-    )
+    module.exit_json(changed=False, **read_under_lock(**options))
 
 
 if __name__ == "__main__":
