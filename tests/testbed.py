@@ -1,9 +1,12 @@
 """The local testbed (make testbed), as the end-to-end tests and the benchmark use it.
 
-They work in a temporary clone of this checkout (its working tree, committed
-there) with its own bare remote, so they never tag or push from the checkout
-they run in. The sites are reached as a browser here would, on 127.0.0.1 with
-the site's Host header; the servers over SSH, through Ansible.
+They work in a scratch repository made from this checkout's working tree (a new
+repository, not a clone: it inherits none of the checkout's tags, notes, branches
+or remotes, such as the TESTBED-LIVE tag `make release` makes), with its own
+bare remote and its own build cache, so they never tag or push from the
+checkout they run in and depend on nothing an earlier run left. The sites are
+reached as a browser here would, on 127.0.0.1 with the site's Host header; the
+servers over SSH, through Ansible.
 """
 
 import http.client
@@ -75,11 +78,13 @@ def git(repo, *args):
 
 
 class Repo:
-    """A scratch clone of the project to release from, with its own remote."""
+    """A scratch repository of the project to release from, with its own remote and
+    its own build cache (artifacts and wheels, django_app_build_dir)."""
 
-    def __init__(self, path, remote):
+    def __init__(self, path, remote, build_dir):
         self.path = path
         self.remote = remote
+        self.build_dir = build_dir
 
     def commit(self, message, files=None):
         for name, content in (files or {}).items():
@@ -118,13 +123,35 @@ class Repo:
         return self.playbook("release.yml", *args)
 
     def playbook(self, playbook, *args):
-        return subprocess.run(
-            ["ansible-playbook", playbook, "-e", f"release_git_remote={self.remote}", *args],
-            cwd=self.path,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+        """Run ansible-playbook in the clone; returns the finished process."""
+        return subprocess.run(self.command(playbook, *args), capture_output=True, **self.context())
+
+    def start(self, playbook, *args):
+        """Start ansible-playbook in the clone; returns the running process (output piped)."""
+        return subprocess.Popen(
+            self.command(playbook, *args),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            **self.context(),
         )
+
+    def command(self, playbook, *args):
+        return [
+            "ansible-playbook",
+            playbook,
+            "-e",
+            f"release_git_remote={self.remote}",
+            "-e",
+            f"django_app_build_dir={self.build_dir}",
+            *args,
+        ]
+
+    def context(self):
+        return {
+            "cwd": self.path,
+            "text": True,
+            "env": {**os.environ, "ANSIBLE_NOCOLOR": "1", "ANSIBLE_FORCE_COLOR": "0"},
+        }
 
 
 def testbed_answers():
@@ -186,25 +213,19 @@ def sql(site, query):
 
 
 def scratch_repo(base):
+    """A new repository holding this checkout's working tree (uncommitted work
+    included, what .gitignore ignores left out) in one commit, and nothing else."""
     clone, remote = base / "repo", base / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
-    subprocess.run(["git", "clone", "--quiet", str(PROJECT), str(clone)], check=True)
-    # The working tree as it is, so that uncommitted work is what gets tested.
-    for entry in clone.iterdir():
-        if entry.name != ".git":
-            shutil.rmtree(entry) if entry.is_dir() and not entry.is_symlink() else entry.unlink()
-    shutil.copytree(
-        PROJECT,
-        clone,
-        dirs_exist_ok=True,
-        symlinks=True,
-        ignore=shutil.ignore_patterns(*NOT_COPIED),
-    )
-    git(clone, "add", "--all")
+    shutil.copytree(PROJECT, clone, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    git(base, "init", "--quiet", "--initial-branch=main", str(clone))
     git(clone, "config", "user.name", "e2e")
     git(clone, "config", "user.email", "e2e@localhost")
-    git(clone, "commit", "--quiet", "--allow-empty", "--message", "The working tree under test")
-    return Repo(clone, remote)
+    git(clone, "add", "--all")
+    # The directory's name makes the commit unique: two repositories made in the same
+    # second from the same tree would otherwise have the same commit.
+    git(clone, "commit", "--quiet", "--message", f"The working tree under test ({base.name})")
+    return Repo(clone, remote, base / "build")
 
 
 @dataclass(frozen=True)

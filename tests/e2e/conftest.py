@@ -1,7 +1,12 @@
-"""Fixtures of the end-to-end tests: real releases on the testbed, over SSH."""
+"""Fixtures of the end-to-end tests: real releases on the testbed, over SSH.
+
+The tests take the testbed over: whatever `make release`, `make bench` or an
+earlier (even killed) `make test` left on it, each test starts from a state it
+sets up itself.
+"""
 
 import pytest
-from testbed import SITES, output, scratch_repo, testbed_answers
+from testbed import git, output, scratch_repo, testbed_answers
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -14,16 +19,25 @@ def testbed():
 
 @pytest.fixture(scope="session", autouse=True)
 def every_site_serves(testbed, tmp_path_factory):
-    """A known start: the tests compare what a site serves before and after a
-    run, and the sites of a new testbed serve nothing yet; deploy those."""
-    groups = [group for group, site in SITES.items() if not site.answers()]
-    if groups:
-        repo = scratch_repo(tmp_path_factory.mktemp("first-deploy"))
-        run = repo.playbook("playbooks/deploy.yml", "--limit", ",".join(groups))
-        if run.returncode != 0:
-            pytest.fail(f"the first deploy of {', '.join(groups)} failed:\n{output(run)}")
+    """A known start: no deploy lock held (a killed run leaves one) and every site
+    serving a release of this run's own, so that the tests that compare what a
+    site serves before and after a run have something to compare."""
+    repo = scratch_repo(tmp_path_factory.mktemp("known-start"))
+    run = repo.playbook("playbooks/deploy.yml", "-e", "django_app_break_lock=true")
+    if run.returncode != 0:
+        pytest.fail(f"the deploy that sets up the known start failed:\n{output(run)}")
 
 
 @pytest.fixture(scope="module")
-def repo(tmp_path_factory):
+def module_repo(tmp_path_factory):
     return scratch_repo(tmp_path_factory.mktemp("release"))
+
+
+@pytest.fixture
+def repo(module_repo):
+    """The module's scratch repository, back at its first commit with a clean tree:
+    what one test commits (a failing test, a broken release) never reaches the next."""
+    first = git(module_repo.path, "rev-list", "--max-parents=0", "HEAD")
+    git(module_repo.path, "reset", "--quiet", "--hard", first)
+    git(module_repo.path, "clean", "--quiet", "--force", "-d")
+    return module_repo

@@ -1,13 +1,11 @@
 """Data safety on the testbed's staging site: migrations meeting old data,
 a release that cannot start, rollback, and the deploy lock.
 
-The tests run in order, each from the state the previous one left.
+Each test sets up the staging site it needs (most start on a new database).
 """
 
-import subprocess
 import time
 
-import pytest
 from testbed import LIVE, STAGING, manage, on_server, output, sql
 
 # Texts no functional test writes, so they pick out the tests' own list.
@@ -58,23 +56,26 @@ def applied(migration):
     ]
 
 
-@pytest.fixture(scope="module", autouse=True)
-def staging_serves_the_repo_on_a_new_database(repo):
-    """A known start, whatever earlier runs left: a new database, then a deploy."""
+def staging_on_a_new_database(repo, why):
+    """Staging serving a new commit of the repository on a new database; the commit."""
     on_server(STAGING.name, f"rm -f {SITE_DIR}/data/db.sqlite3", "root")
-    run = deploy_staging(repo, "-e", "django_app_break_lock=true")
+    commit = repo.commit(f"A new database, for: {why}")
+    run = deploy_staging(repo)
     assert run.returncode == 0, output(run)
+    return commit
 
 
-@pytest.fixture(scope="module")
-def base(repo):
-    return repo.head()
-
-
-def test_migration_that_meets_old_data_stops_at_the_rehearsal(repo, base):
-    # The database as a site made before the constraint would have it: duplicates in one list.
+def staging_with_repeated_items(repo, why):
+    """Staging on a database as a site made before the UNIQUE constraint (0006) has
+    it: repeated items in one list. The commit it serves."""
+    commit = staging_on_a_new_database(repo, why)
     manage(STAGING, "migrate", "lists", "0004_item_list")
     add_items(MILK, new_list=True)
+    return commit
+
+
+def test_migration_that_meets_old_data_stops_at_the_rehearsal(repo):
+    base = staging_with_repeated_items(repo, "a migration that meets old data")
     items_before = sql(STAGING, "SELECT count(*) FROM lists_item")
     live_before = LIVE.serving()
     data_migration = (repo.path / DATA_MIGRATION).read_text()
@@ -100,25 +101,23 @@ def test_migration_that_meets_old_data_stops_at_the_rehearsal(repo, base):
 
 
 def test_data_migration_keeps_every_item_text(repo):
-    subprocess.run(
-        ["git", "-C", str(repo.path), "revert", "--no-edit", "HEAD"],
-        check=True,
-        capture_output=True,
-    )
-    fixed = repo.head()
+    staging_with_repeated_items(repo, "the data migration")
+    release = repo.commit("A release that applies the data migration")
 
     run = repo.release("--limit", "staging")
 
     assert run.returncode == 0, output(run)
-    assert STAGING.serving() == fixed
+    assert STAGING.serving() == release
     assert applied("0006_item_unique_together")
     texts = milk_list()
     assert len(texts) == len(MILK) == len(set(texts))
     assert "Buy e2e milk" in texts and "Buy e2e milk (2)" in texts
-    assert on_server(STAGING.name, f"ls {SITE_DIR}/backups").count(f"before-{fixed}-") == 1
+    assert on_server(STAGING.name, f"ls {SITE_DIR}/backups").count(f"before-{release}-") == 1
 
 
 def test_release_that_cannot_start_leaves_the_old_one_serving(repo):
+    run = deploy_staging(repo)
+    assert run.returncode == 0, output(run)
     serving = STAGING.serving()
     wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
     broken = repo.commit(
@@ -137,10 +136,15 @@ def test_release_that_cannot_start_leaves_the_old_one_serving(repo):
     assert STAGING.serving() == serving
     last_record = on_server(STAGING.name, f"tail -n 1 {SITE_DIR}/deploys.log")
     assert '"outcome": "reverted"' in last_record
-    repo.commit("Mend the release", {"superlists/superlists/wsgi.py": wsgi})
 
 
-def test_rollback_serves_the_previous_release_with_the_data(repo, base):
+def test_rollback_serves_the_previous_release_with_the_data(repo):
+    base = staging_on_a_new_database(repo, "a rollback")
+    add_items(MILK[:1], new_list=True)
+    repo.commit("A newer release")
+    run = deploy_staging(repo)
+    assert run.returncode == 0, output(run)
+    add_items(MILK[-1:])
     texts = milk_list()
 
     run = rollback_staging(repo)
@@ -150,7 +154,9 @@ def test_rollback_serves_the_previous_release_with_the_data(repo, base):
     assert milk_list() == texts
 
 
-def test_rollback_past_a_migration_asks_then_migrates_back(repo, base):
+def test_rollback_past_a_migration_asks_then_migrates_back(repo):
+    base = staging_on_a_new_database(repo, "a rollback past a migration")
+    add_items(MILK[:1], new_list=True)
     marked = repo.commit("A migration", {MARKER_MIGRATION: MARKER_MIGRATION_CODE})
     run = deploy_staging(repo)
     assert run.returncode == 0, output(run)
@@ -173,7 +179,10 @@ def test_rollback_past_a_migration_asks_then_migrates_back(repo, base):
     assert milk_list() == texts
 
 
-def test_rollback_can_restore_the_backup_and_keeps_what_it_replaces(repo, base):
+def test_rollback_can_restore_the_backup_and_keeps_what_it_replaces(repo):
+    base = staging_on_a_new_database(repo, "a rollback that restores the backup")
+    add_items(MILK[:1], new_list=True)
+    repo.commit("A migration", {MARKER_MIGRATION: MARKER_MIGRATION_CODE})
     run = deploy_staging(repo)
     assert run.returncode == 0, output(run)
     written_since = "Written after the backup"
@@ -185,6 +194,7 @@ def test_rollback_can_restore_the_backup_and_keeps_what_it_replaces(repo, base):
     assert STAGING.serving() == base
     assert not applied("0007_e2e_marker")
     assert sql(STAGING, f"SELECT count(*) FROM lists_item WHERE text = '{written_since}'") == [[0]]
+    assert milk_list() == MILK[:1]
     kept = on_server(STAGING.name, f"ls -t {SITE_DIR}/backups/before-rollback-from-* | head -n 1")
     query = f"SELECT count(*) FROM lists_item WHERE text = '{written_since}'"
     assert on_server(STAGING.name, f'sqlite3 {kept} "{query}"') == "1"
@@ -197,13 +207,7 @@ def lock_is_taken():
 
 def test_a_second_deploy_of_a_site_is_refused_while_one_runs(repo):
     commit = repo.commit("Deployed while another deploy starts")
-    first = subprocess.Popen(
-        ["ansible-playbook", "playbooks/deploy.yml", "--limit", "staging"],
-        cwd=repo.path,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
+    first = repo.start("playbooks/deploy.yml", "--limit", "staging")
     deadline = time.monotonic() + 60
     while not lock_is_taken():
         assert first.poll() is None, (
@@ -229,12 +233,13 @@ def test_a_stale_lock_is_refused_until_broken(repo):
     )
     commit = repo.commit("Deployed past a stale lock")
 
-    refused = deploy_staging(repo)
+    try:
+        refused = deploy_staging(repo)
+    finally:
+        run = deploy_staging(repo, "-e", "django_app_break_lock=true")
 
     assert refused.returncode != 0
     assert "ghost@nowhere since long ago" in output(refused)
-
-    run = deploy_staging(repo, "-e", "django_app_break_lock=true")
 
     assert run.returncode == 0, output(run)
     assert STAGING.serving() == commit

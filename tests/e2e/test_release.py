@@ -1,6 +1,7 @@
 """release.yml on the testbed: staging, functional tests, live, tags.
 
-The tests run in order, each from the state the previous one left.
+Each test starts from the scratch repository's first commit (the `repo`
+fixture) and sets up on the sites what it needs.
 """
 
 import json
@@ -26,6 +27,7 @@ def deployed_tags(repo, where=None):
 
 def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     commit = repo.head()
+    tags_before = deployed_tags(repo)
     (repo.path / "superlists" / "not-committed.txt").write_text("left out\n")
 
     run = repo.release()
@@ -33,7 +35,7 @@ def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     assert run.returncode == 0, output(run)
     assert STAGING.serving() == commit
     assert LIVE.serving() == commit
-    [deployed] = deployed_tags(repo)
+    [deployed] = deployed_tags(repo) - tags_before
     for where in (repo.path, repo.remote):
         assert repo.tag(LIVE_TAG, where) == commit
         assert repo.tag(deployed, where) == commit
@@ -41,7 +43,6 @@ def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     assert git(repo.path, "notes", "--ref", NOTES_REF, "show", commit).startswith("Passed")
     assert f"Released {commit}" in output(run)
     assert "NOT included: ?? superlists/not-committed.txt" in output(run)
-    (repo.path / "superlists" / "not-committed.txt").unlink()
     for site in (STAGING, LIVE):
         site_dir = f"/srv/sites/{site.name}"
         assert on_server(site.name, f"ls {site_dir}/current/").split().count("manage.py") == 1
@@ -53,6 +54,9 @@ def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
 
 
 def test_a_second_deploy_of_the_same_commit_does_nothing(repo):
+    first = repo.playbook("playbooks/deploy.yml")
+    assert first.returncode == 0, output(first)
+
     run = repo.playbook("playbooks/deploy.yml")
 
     assert run.returncode == 0, output(run)
@@ -61,7 +65,7 @@ def test_a_second_deploy_of_the_same_commit_does_nothing(repo):
     assert len(re.findall(r"\schanged=0\s", recap)) == 2, recap
 
 
-def test_staging_only_release_leaves_live_and_the_tags_alone(repo):
+def test_staging_only_release_then_live_release_of_the_commit_that_passed(repo):
     live_before = LIVE.serving()
     tags_before, remote_tags_before = repo.tags(), repo.tags(repo.remote)
     chosen = repo.commit("A change for staging")
@@ -77,16 +81,12 @@ def test_staging_only_release_leaves_live_and_the_tags_alone(repo):
     recap = run.stdout.split("PLAY RECAP")[-1]
     assert not re.search(rf"^{re.escape(LIVE.name)}\s+:", recap, re.MULTILINE), "live was contacted"
 
-
-def test_live_release_of_a_commit_that_passed_staging_tags_it(repo):
-    passed = STAGING.serving()
-
-    run = repo.release("--limit", "live", "-e", f"release_version={passed}")
+    run = repo.release("--limit", "live", "-e", f"release_version={chosen}")
 
     assert run.returncode == 0, output(run)
-    assert LIVE.serving() == passed
-    assert repo.tag(LIVE_TAG) == passed
-    assert repo.tag(LIVE_TAG, repo.remote) == passed
+    assert LIVE.serving() == chosen
+    assert repo.tag(LIVE_TAG) == chosen
+    assert repo.tag(LIVE_TAG, repo.remote) == chosen
 
 
 def test_failing_functional_test_stops_the_release_before_live(repo):
@@ -123,7 +123,7 @@ def test_live_refuses_a_commit_that_never_passed_staging_unless_told(repo):
 
 
 def test_failed_tag_push_is_reported_and_live_and_local_tags_stay(repo, tmp_path):
-    live = LIVE.serving()
+    live = repo.commit("Released where the tags cannot be pushed")
 
     run = repo.release(
         "--limit",
