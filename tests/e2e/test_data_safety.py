@@ -24,6 +24,22 @@ class Migration(migrations.Migration):
     ]
 """
 
+SLOW_MIGRATION = "superlists/lists/migrations/0007_e2e_slow.py"
+SLOW_MIGRATION_CODE = """
+import time
+
+from django.db import migrations
+
+
+def wait(apps, schema_editor):
+    time.sleep(10)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.RunPython(wait, migrations.RunPython.noop)]
+"""
+
 
 def deploy_staging(repo, *args):
     return repo.playbook("playbooks/deploy.yml", "--limit", "staging", *args)
@@ -206,7 +222,12 @@ def lock_is_taken():
 
 
 def test_a_second_deploy_of_a_site_is_refused_while_one_runs(repo):
-    commit = repo.commit("Deployed while another deploy starts")
+    # A migration that takes a while (in the rehearsal, then for real) keeps the
+    # first deploy holding the lock for as long, whatever the speed of the rest.
+    commit = repo.commit(
+        "Deployed while another deploy starts",
+        {SLOW_MIGRATION: SLOW_MIGRATION_CODE},
+    )
     first = repo.start("playbooks/deploy.yml", "--limit", "staging")
     deadline = time.monotonic() + 60
     while not lock_is_taken():
