@@ -9,7 +9,9 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
-BASE_IMAGE := superlists-ops/debian-systemd:bookworm
+# The servers' image (scripts/build-base-image), named here only: the testbed and
+# molecule read it from the environment.
+export BASE_IMAGE := superlists-ops/debian-systemd:bookworm
 DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client hey sqlite3
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
@@ -56,7 +58,7 @@ testbed-destroy: venv docker  ## remove the testbed
 	ansible-playbook playbooks/testbed-destroy.yml
 
 bench: testbed  ## measure deploys and downtime on the testbed
-	python bench/bench.py
+	python tests/bench.py
 
 debian-packages:
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)

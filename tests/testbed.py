@@ -23,6 +23,9 @@ import yaml
 
 PROJECT = Path(__file__).resolve().parent.parent
 INVENTORY = PROJECT / "inventories" / "testbed" / "hosts.yml"
+# Where the sites live on the servers and what their app servers are called:
+# the site role's defaults, read from it.
+SITE_DEFAULTS = yaml.safe_load((PROJECT / "roles" / "site" / "defaults" / "main.yml").read_text())
 TAG_PREFIX = "TESTBED-"
 NOTES_REF = "refs/notes/testbed-staging-passed"
 # Copied into the clone from the working tree; the rest is made by tools.
@@ -33,6 +36,16 @@ NOT_COPIED = [".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__", "d
 class Site:
     name: str
     port: int
+
+    @property
+    def dir(self):
+        """The site's directory on its server."""
+        return f"{SITE_DEFAULTS['site_root']}/{self.name}"
+
+    @property
+    def service(self):
+        """The name of the site's app server units."""
+        return SITE_DEFAULTS["site_service"].replace("{{ site_name }}", self.name)
 
     def get(self, path="/"):
         """GET a page through nginx on the testbed, as a browser on this machine would."""
@@ -55,7 +68,7 @@ class Site:
         """The commit that answers, by the header the app server adds."""
         status, headers, _ = self.get()
         assert status == 200, f"{self.name} answered {status}"
-        return headers["X-App-Release"]
+        return headers[SITE_DEFAULTS["site_release_header"]]
 
 
 def testbed_sites():
@@ -169,7 +182,7 @@ def output(process):
     return process.stdout + process.stderr
 
 
-def on_server(host, command, user="superlists"):
+def on_server(host, command, user=SITE_DEFAULTS["site_user"]):
     """Run a shell command on a testbed server over SSH (as Ansible does); its stdout."""
     process = subprocess.run(
         [
@@ -198,33 +211,41 @@ def on_server(host, command, user="superlists"):
 
 def manage(site, *args):
     """Run manage.py of the release a site serves, with its settings, as the app user."""
-    site_dir = f"/srv/sites/{site.name}"
     return on_server(
         site.name,
-        f"set -a && . {site_dir}/shared/env && set +a"
-        f" && cd {site_dir}/current && .venv/bin/python manage.py {' '.join(args)}",
+        f"set -a && . {site.dir}/shared/env && set +a"
+        f" && cd {site.dir}/current && .venv/bin/python manage.py {' '.join(args)}",
     )
 
 
 def sql(site, query):
     """Query a site's database with sqlite3 on its server; rows as lists of strings."""
-    rows = on_server(site.name, f"sqlite3 -json /srv/sites/{site.name}/data/db.sqlite3 {query!r}")
+    rows = on_server(site.name, f"sqlite3 -json {site.dir}/data/db.sqlite3 {query!r}")
     return [list(row.values()) for row in json.loads(rows or "[]")]
 
 
-def scratch_repo(base):
+def scratch_repo(base, revision=None):
     """A new repository holding this checkout's working tree (uncommitted work
-    included, what .gitignore ignores left out) in one commit, and nothing else."""
+    included, what .gitignore ignores left out), or the tree of one of its
+    revisions, in one commit, and nothing else."""
     clone, remote = base / "repo", base / "remote.git"
     subprocess.run(["git", "init", "--quiet", "--bare", str(remote)], check=True)
-    shutil.copytree(PROJECT, clone, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
+    if revision:
+        clone.mkdir()
+        archive = subprocess.run(
+            ["git", "-C", str(PROJECT), "archive", revision], check=True, capture_output=True
+        )
+        subprocess.run(["tar", "-x", "-C", str(clone)], input=archive.stdout, check=True)
+    else:
+        shutil.copytree(PROJECT, clone, symlinks=True, ignore=shutil.ignore_patterns(*NOT_COPIED))
     git(base, "init", "--quiet", "--initial-branch=main", str(clone))
     git(clone, "config", "user.name", "e2e")
     git(clone, "config", "user.email", "e2e@localhost")
     git(clone, "add", "--all")
     # The directory's name makes the commit unique: two repositories made in the same
     # second from the same tree would otherwise have the same commit.
-    git(clone, "commit", "--quiet", "--message", f"The working tree under test ({base.name})")
+    what = f"revision {revision}" if revision else "the working tree"
+    git(clone, "commit", "--quiet", "--message", f"{what} under test ({base.name})")
     return Repo(clone, remote, base / "build")
 
 

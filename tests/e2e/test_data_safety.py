@@ -10,7 +10,7 @@ from testbed import LIVE, STAGING, manage, on_server, output, sql
 
 # Texts no functional test writes, so they pick out the tests' own list.
 MILK = ["Buy e2e milk", "Buy e2e milk", "Buy e2e milk", "Buy e2e milk (2)"]
-SITE_DIR = f"/srv/sites/{STAGING.name}"
+SITE_DIR = STAGING.dir
 DATA_MIGRATION = "superlists/lists/migrations/0005_deduplicate_items.py"
 MARKER_MIGRATION = "superlists/lists/migrations/0007_e2e_marker.py"
 MARKER_MIGRATION_CODE = """

@@ -44,11 +44,10 @@ def test_full_release_puts_one_commit_on_both_sites_and_tags_it(repo):
     assert f"Released {commit}" in output(run)
     assert "NOT included: ?? superlists/not-committed.txt" in output(run)
     for site in (STAGING, LIVE):
-        site_dir = f"/srv/sites/{site.name}"
-        assert on_server(site.name, f"ls {site_dir}/current/").split().count("manage.py") == 1
-        assert "not-committed.txt" not in on_server(site.name, f"ls {site_dir}/current/")
+        assert on_server(site.name, f"ls {site.dir}/current/").split().count("manage.py") == 1
+        assert "not-committed.txt" not in on_server(site.name, f"ls {site.dir}/current/")
         # The environment's own group_vars (group_vars/<group>/main.yml) reached the site.
-        record = json.loads(on_server(site.name, f"tail -n 1 {site_dir}/deploys.log"))
+        record = json.loads(on_server(site.name, f"tail -n 1 {site.dir}/deploys.log"))
         assert record["environment"] == {STAGING: "staging", LIVE: "live"}[site]
         assert (record["commit"], record["outcome"]) == (commit, "deployed")
 

@@ -28,7 +28,7 @@ def test_a_deploy_with_new_requirements_and_a_restart_under_load_fail_no_request
     assert LIVE.serving() == commit
     # The app server is a new process (the header says it runs the new release),
     # started from the new virtualenv, which has the new requirement.
-    unit = f"gunicorn-{LIVE.name}"
+    unit = LIVE.service
     main_pid = on_server(LIVE.name, f"systemctl show --value --property MainPID {unit}", "root")
     interpreter = on_server(LIVE.name, f"tr '\\0' '\\n' < /proc/{main_pid}/cmdline | head -n 1")
     on_server(LIVE.name, f"{interpreter} -c 'import six'")

@@ -1,46 +1,41 @@
-"""The README and the role READMEs name every role variable, playbook and tag."""
+"""The docs say what the code does: every role's variables (from its argument specs),
+every playbook and tag in the README, every module's options."""
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
+import pytest
 import yaml
 
 PROJECT = Path(__file__).resolve().parents[2]
 ROLES = sorted(path.parent.parent for path in PROJECT.glob("roles/*/meta/argument_specs.yml"))
 README = (PROJECT / "README.md").read_text()
-
-
-def role_variables(role):
-    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text())["argument_specs"]
-    return {name for entry in specs.values() for name in entry.get("options", {})}
+MODULES = sorted(PROJECT.glob("plugins/modules/*.py"))
+COLLECTION = "superlists_ops.django"
 
 
 def test_every_role_has_a_readme_defaults_and_argument_specs():
-    assert {role.name for role in ROLES} == {"server", "nginx", "gunicorn", "django_app"}
+    assert {role.name for role in ROLES} == {
+        "site",
+        "server",
+        "nginx",
+        "gunicorn",
+        "django_app",
+        "release",
+    }
     for role in ROLES:
         assert (role / "README.md").is_file(), role
         assert (role / "defaults" / "main.yml").is_file(), role
+        assert (role / "meta" / "main.yml").is_file(), role
 
 
-def test_every_role_variable_has_a_default_or_is_documented_as_required():
-    for role in ROLES:
-        defaults = (role / "defaults" / "main.yml").read_text()
-        for variable in role_variables(role):
-            documented = re.search(rf"^(# )?{variable}:", defaults, re.MULTILINE)
-            assert documented, f"{role.name}: {variable}"
-
-
-def test_every_default_is_in_the_argument_specs():
-    for role in ROLES:
-        defaults = yaml.safe_load((role / "defaults" / "main.yml").read_text()) or {}
-        assert set(defaults) <= role_variables(role), role.name
-
-
-def test_every_role_variable_is_in_its_readme():
-    for role in ROLES:
-        readme = (role / "README.md").read_text()
-        missing = sorted(name for name in role_variables(role) if name not in readme)
-        assert not missing, f"{role.name}/README.md lacks {missing}"
+def test_role_readmes_and_defaults_agree_with_the_argument_specs():
+    check = subprocess.run(
+        [str(PROJECT / "scripts" / "role-docs"), "--check"], capture_output=True, text=True
+    )
+    assert check.returncode == 0, check.stderr
 
 
 def test_every_playbook_is_in_the_readme():
@@ -55,3 +50,42 @@ def test_every_tag_is_in_the_readme():
     names = {tag.strip() for group in tags for tag in group.split(",")} - {"never", "always"}
     missing = sorted(name for name in names if f"`{name}`" not in README)
     assert not missing, f"README.md lacks the tags {missing}"
+
+
+def tasks_calling(name):
+    """Every task of the roles, playbooks and molecule that calls the module `name`."""
+    for path in [*PROJECT.glob("roles/*/tasks/*.yml"), *PROJECT.glob("playbooks/*.yml")]:
+        for task in walk(yaml.safe_load(path.read_text()) or []):
+            if f"{COLLECTION}.{name}" in task:
+                yield path, task[f"{COLLECTION}.{name}"] or {}
+
+
+def walk(tasks):
+    for task in tasks:
+        yield task
+        for key in ("block", "rescue", "always", "tasks", "pre_tasks"):
+            yield from walk(task.get(key) or [])
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.stem)
+def test_ansible_doc_shows_each_module_with_the_options_its_tasks_pass(module):
+    name = f"{COLLECTION}.{module.stem}"
+    shown = subprocess.run(
+        ["ansible-doc", "--json", name], cwd=PROJECT, capture_output=True, text=True
+    )
+    assert shown.returncode == 0 and not shown.stderr, shown.stderr
+    options = set(json.loads(shown.stdout)[name]["doc"]["options"])
+    for path, arguments in tasks_calling(module.stem):
+        undocumented = set(arguments) - options
+        assert not undocumented, f"{path.name} passes {undocumented} to {module.stem}"
+
+
+def test_every_module_is_called_by_its_full_name():
+    short = re.compile(rf"^\s+-?\s*({'|'.join(module.stem for module in MODULES)}):", re.MULTILINE)
+    for path in [*PROJECT.glob("roles/*/tasks/*.yml"), *PROJECT.glob("playbooks/*.yml")]:
+        assert not short.search(path.read_text()), path
+
+
+def test_the_changelog_names_the_collections_version():
+    version = yaml.safe_load((PROJECT / "galaxy.yml").read_text())["version"]
+    assert f"## {version}" in (PROJECT / "CHANGELOG.md").read_text()

@@ -1,4 +1,4 @@
-"""The django_app role's own modules, on a scratch site directory."""
+"""The collection's own modules, on a scratch site directory."""
 
 import getpass
 import http.server
@@ -13,12 +13,17 @@ import time
 from pathlib import Path
 
 import pytest
-import release_finish
-import release_prepare
-import release_state
-import release_switch
-import sqlite_backup
-from ansible.module_utils import deploy_lock
+from ansible_collections.superlists_ops.django.plugins.module_utils import (
+    deploy_lock,
+    django_command,
+)
+from ansible_collections.superlists_ops.django.plugins.modules import (
+    release_finish,
+    release_prepare,
+    release_state,
+    release_switch,
+    sqlite_backup,
+)
 
 COMMITS = [f"{digit}" * 40 for digit in "abcdef"]
 
@@ -108,13 +113,13 @@ def test_switch_moves_current_and_previous_and_marks_the_time(site):
     release_switch.switch(str(site), COMMITS[0], "")
     before = time.time()
 
-    changed, was = release_switch.switch(str(site), COMMITS[1], COMMITS[0])
+    changed = release_switch.switch(str(site), COMMITS[1], COMMITS[0])
 
-    assert changed and was == COMMITS[0]
+    assert changed
     assert os.readlink(site / "current").endswith(COMMITS[1])
     assert os.readlink(site / "previous").endswith(COMMITS[0])
     assert os.path.getmtime(site / "releases" / COMMITS[1]) >= before - 1
-    assert release_switch.switch(str(site), COMMITS[1], COMMITS[0]) == (False, COMMITS[1])
+    assert release_switch.switch(str(site), COMMITS[1], COMMITS[0]) is False
 
 
 @pytest.fixture
@@ -374,3 +379,24 @@ def test_prepare_names_the_command_that_failed_and_leaves_the_release_incomplete
         prepare(site, release_archive, plan=True, FAIL="collectstatic")
 
     assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+
+# A stand-in for manage.py that shows what it was given, and fails on demand.
+ECHO_MANAGE_PY = b"""
+import os, sys
+if sys.argv[1] == "broken":
+    sys.exit("Traceback (most recent call last):\\n  ...\\nCommandError: no such thing")
+print(" ".join(sys.argv[1:]), os.environ["GREETING"], os.getuid())
+"""
+
+
+def test_manage_runs_in_the_release_as_the_user_with_only_the_settings(site, release_archive):
+    release = site / "releases" / COMMITS[0]
+    release_prepare.unpack(str(release_archive), str(release), str(site / "venvs" / "v1"), "root")
+    (release / "manage.py").write_bytes(ECHO_MANAGE_PY)
+
+    process = django_command.manage(str(release), getpass.getuser(), {"GREETING": "hi"}, ["check"])
+
+    assert process.stdout.split() == ["check", "hi", str(os.getuid())]
+    broken = django_command.manage(str(release), getpass.getuser(), {}, ["broken"])
+    assert django_command.problem(broken.stderr) == "CommandError: no such thing"

@@ -1,8 +1,13 @@
 """Fixtures for the testinfra checks: each inventory host is a site."""
 
 import json
+from pathlib import Path
 
 import pytest
+import yaml
+
+SITE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "site" / "defaults" / "main.yml"
+SITE = yaml.safe_load(SITE_DEFAULTS.read_text())
 
 # Requests are made from inside the server, through nginx, as a browser would
 # (with the site's Host header); redirects are reported, not followed.
@@ -30,7 +35,14 @@ def site(host):
 
 @pytest.fixture
 def site_dir(site):
-    return f"/srv/sites/{site}"
+    """Where the site lives: the site role's default, read from it."""
+    return f"{SITE['site_root']}/{site}"
+
+
+@pytest.fixture
+def service(site):
+    """The name of the site's app server units: the site role's default."""
+    return SITE["site_service"].replace("{{ site_name }}", site)
 
 
 @pytest.fixture

@@ -1,7 +1,9 @@
 """The provisioned and deployed server, checked from inside it."""
 
-APP_USER = "superlists"
-RELEASE_HEADER = "X-App-Release"
+from conftest import SITE
+
+APP_USER = SITE["site_user"]
+RELEASE_HEADER = SITE["site_release_header"]
 
 
 def test_nginx_runs_and_starts_at_boot(host):
@@ -10,22 +12,22 @@ def test_nginx_runs_and_starts_at_boot(host):
     assert nginx.is_enabled
 
 
-def test_app_server_is_active_and_enabled(host, site):
-    for unit in (f"gunicorn-{site}.socket", f"gunicorn-{site}.service"):
+def test_app_server_is_active_and_enabled(host, service):
+    for unit in (f"{service}.socket", f"{service}.service"):
         assert host.service(unit).is_running, unit
         assert host.service(unit).is_enabled, unit
 
 
-def test_app_server_does_not_run_as_root(host, site):
-    unit = f"gunicorn-{site}.service"
+def test_app_server_does_not_run_as_root(host, service):
+    unit = f"{service}.service"
     main_pid = host.check_output(f"systemctl show --value --property MainPID {unit}")
     users = host.check_output(f"ps -o user= --pid {main_pid} --ppid {main_pid}").split()
     assert len(users) >= 2, "expected a master and its workers"
     assert set(users) == {APP_USER}
 
 
-def test_socket_is_only_for_the_app_user_and_nginx(host, site):
-    socket = host.file(f"/run/gunicorn-{site}.sock")
+def test_socket_is_only_for_the_app_user_and_nginx(host, service):
+    socket = host.file(f"/run/{service}.sock")
     assert socket.is_socket
     assert socket.user == APP_USER
     assert socket.group == "www-data"

@@ -1,0 +1,60 @@
+"""Run a release's manage.py on the server: the one way this collection runs Django.
+
+As the app user (not through sudo, whose log would show every setting on the
+command line), with the app's settings as the whole environment, in the release's
+own virtualenv (`.venv`).
+"""
+
+import os
+import pwd
+import re
+import subprocess
+
+PYTHON = os.path.join(".venv", "bin", "python")
+# The line that starts a Python exception's message, such as "CommandError: ...".
+EXCEPTION = re.compile(r"^[\w.]*(Error|Exception|Warning)\b.*:")
+
+
+class DjangoCommandFailed(Exception):
+    pass
+
+
+def problem(stderr):
+    """What went wrong, from Python's error output: the exception and what follows it."""
+    lines = [line for line in stderr.splitlines() if line.strip()]
+    starts = [index for index, line in enumerate(lines) if EXCEPTION.match(line)]
+    return " ".join(lines[starts[-1] :] if starts else lines[-1:]) or "no error output"
+
+
+def manage(release_dir, app_user, settings, argv):
+    """`manage.py <argv>` in the release as `app_user`; the finished process."""
+    account = pwd.getpwnam(app_user)
+    return subprocess.run(
+        [os.path.join(release_dir, PYTHON), "manage.py", *argv],
+        cwd=release_dir,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "LANG": "C.UTF-8",
+            "HOME": account.pw_dir,
+            **{name: str(value) for name, value in settings.items()},
+        },
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+
+def call_commands(release_dir, app_user, settings, commands):
+    """Django's call_command `commands` (Python expressions) in one start of Django
+    (each start costs about half a second); what they printed. A failure raises
+    DjangoCommandFailed, saying what went wrong."""
+    code = "\n".join(["from django.core.management import call_command", *commands])
+    process = manage(
+        release_dir, app_user, settings, ["shell", "--verbosity=0", f"--command={code}"]
+    )
+    if process.returncode != 0:
+        raise DjangoCommandFailed(f"Django failed in {release_dir}: {problem(process.stderr)}")
+    return process.stdout

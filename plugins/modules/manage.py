@@ -1,0 +1,100 @@
+#!/usr/bin/python
+"""Ansible module: run manage.py in a release, as the app user, with its settings."""
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    manage,
+    problem,
+)
+
+DOCUMENTATION = r"""
+---
+module: manage
+short_description: Run a Django management command in a release on the server
+description:
+  - Runs C(manage.py) with O(argv) in O(release_dir), with the release's own virtualenv
+    (C(.venv)), as O(app_user), with O(settings) as its whole environment.
+  - The settings are a module option that is never logged, not Ansible's C(environment),
+    which C(become) would put on sudo's logged command line; the command runs as the
+    app user without sudo.
+  - Reports a change unless O(changed) is false. The task knows best what its command
+    changed, and can say so with C(changed_when) on the output.
+  - A command that fails fails the task, with the exception Django printed.
+options:
+  release_dir:
+    description: The release, with C(manage.py) and C(.venv).
+    type: path
+    required: true
+  app_user:
+    description: The user (and group of the same name) the command runs as.
+    type: str
+    required: true
+  settings:
+    description: The app's settings, as environment variables. Not logged.
+    type: dict
+    default: {}
+  argv:
+    description: The arguments of C(manage.py), the command first.
+    type: list
+    elements: str
+    required: true
+  changed:
+    description: Whether to report a change (the command only reads, say).
+    type: bool
+    default: true
+"""
+
+EXAMPLES = r"""
+- name: Apply the migrations
+  superlists_ops.django.manage:
+    release_dir: /srv/sites/example.com/releases/0123abc
+    app_user: superlists
+    settings:
+      DJANGO_DB_PATH: /srv/sites/example.com/data/db.sqlite3
+    argv: [migrate, --noinput]
+  register: migrate
+  changed_when: "'Applying ' in migrate.stdout"
+"""
+
+RETURN = r"""
+stdout:
+  description: What the command printed.
+  type: str
+  returned: always
+stderr:
+  description: What the command printed on its error output.
+  type: str
+  returned: always
+"""
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "release_dir": {"type": "path", "required": True},
+            "app_user": {"type": "str", "required": True},
+            "settings": {"type": "dict", "default": {}, "no_log": True},
+            "argv": {"type": "list", "elements": "str", "required": True},
+            "changed": {"type": "bool", "default": True},
+        },
+        supports_check_mode=False,
+    )
+    params = module.params
+    try:
+        process = manage(
+            params["release_dir"], params["app_user"], params["settings"], params["argv"]
+        )
+    except (OSError, KeyError) as error:
+        module.fail_json(msg=f"could not run manage.py in {params['release_dir']}: {error}")
+    result = {"stdout": process.stdout, "stderr": process.stderr, "rc": process.returncode}
+    if process.returncode != 0:
+        module.fail_json(
+            msg=f"manage.py {params['argv'][0]} failed in {params['release_dir']}: "
+            f"{problem(process.stderr)}",
+            **result,
+        )
+    module.exit_json(changed=params["changed"], **result)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+#!/usr/bin/python
+"""Ansible module: read, in one call, the state of a site's releases on the server."""
+
+import glob
+import os
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
+
+DOCUMENTATION = r"""
+---
+module: release_state
+short_description: Read the state of a site's releases
+description:
+  - Reads what a deploy needs to know before it changes anything, in one round trip
+    (a deploy that has nothing to do then ends quickly).
+  - With O(lock), when the deploy is to change something (RV(changes_needed)), first
+    takes the site's deploy lock, then reads the state again under it, so that no other
+    deploy changes what this one acts on. Of two runs that try at once, exactly one gets
+    the lock (a directory, made atomically, holding O(lock_holder)); the other gets
+    RV(lock) with C(acquired) false and who holds it. Release it with release_finish.
+    Nothing else is changed, and nothing at all in check mode.
+  - The layout is the django_app role's. C(current) and C(previous) are links to
+    C(releases/<commit>); a release is complete once its C(REVISION) file exists,
+    a virtualenv once its C(.complete) file exists.
+options:
+  site_dir:
+    description: The site's directory.
+    type: path
+    required: true
+  commit:
+    description: The commit about to be deployed.
+    type: str
+    default: ""
+  requirements_hash:
+    description: The key of the virtualenv that commit needs (C(venvs/<key>)).
+    type: str
+    default: ""
+  database:
+    description: The site's database file.
+    type: path
+  settings_file:
+    description: The site's settings file.
+    type: path
+  settings:
+    description: What O(settings_file) should hold.
+    type: str
+    default: ""
+  lock:
+    description: The site's deploy lock (a directory) to take when changes are needed.
+    type: path
+  lock_holder:
+    description: Who takes the lock, and since when; only the same holder releases it.
+      Required with O(lock).
+    type: str
+  break_lock:
+    description: First remove a lock someone else left.
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Read the site's state
+  superlists_ops.django.release_state:
+    site_dir: /srv/sites/example.com
+    commit: 0123456789abcdef0123456789abcdef01234567
+    requirements_hash: 3349b0993879f1e7
+    database: /srv/sites/example.com/data/db.sqlite3
+"""
+
+RETURN = r"""
+current_commit:
+  description: The commit the site serves, or an empty string.
+  type: str
+  returned: always
+previous_commit:
+  description: The commit the site served before, or an empty string.
+  type: str
+  returned: always
+release_complete:
+  description: Whether the release of O(commit) is complete on the server.
+  type: bool
+  returned: always
+virtualenv_complete:
+  description: Whether the virtualenv for O(requirements_hash) is complete.
+  type: bool
+  returned: always
+virtualenv_partial:
+  description: Whether an interrupted deploy left an incomplete virtualenv for O(requirements_hash).
+  type: bool
+  returned: always
+database_exists:
+  description: Whether O(database) exists.
+  type: bool
+  returned: always
+secret_exists:
+  description: Whether the site's secret key file (shared/secret_key) exists.
+  type: bool
+  returned: always
+set_up:
+  description: Whether the site's directories exist (the role's setup.yml made them).
+  type: bool
+  returned: always
+settings_current:
+  description: Whether O(settings_file) holds exactly O(settings).
+  type: bool
+  returned: always
+releases:
+  description: The commits of the complete releases on the server, the last to go live first.
+  type: list
+  elements: str
+  returned: always
+changes_needed:
+  description: Whether a deploy of O(commit) changes the site - another commit, other
+    settings or no secret key yet.
+  type: bool
+  returned: always
+lock:
+  description: Whether the lock was acquired (C(acquired)) and who holds it (C(holder)).
+  type: dict
+  returned: when O(lock) is given, changes are needed and not in check mode
+"""
+
+
+def linked_commit(site_dir, name):
+    """The commit a release link (current, previous) points to, or ''."""
+    link = os.path.join(site_dir, name)
+    return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
+
+
+def holds(path, content):
+    try:
+        with open(path) as existing:
+            return existing.read() == content
+    except (OSError, TypeError):
+        return False
+
+
+def complete_releases(site_dir):
+    """Commits of the complete releases, the one that went live last first."""
+    revisions = glob.glob(os.path.join(site_dir, "releases", "*", "REVISION"))
+    directories = sorted((os.path.dirname(path) for path in revisions), key=os.path.getmtime)
+    return [os.path.basename(path) for path in reversed(directories)]
+
+
+def state(site_dir, commit, requirements_hash, database, settings_file, settings):
+    def exists(*parts):
+        return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
+
+    virtualenv_complete = exists("venvs", requirements_hash, ".complete")
+    current_commit = linked_commit(site_dir, "current")
+    settings_current = holds(settings_file, settings)
+    secret_exists = exists("shared", "secret_key")
+    return {
+        "current_commit": current_commit,
+        "previous_commit": linked_commit(site_dir, "previous"),
+        "release_complete": exists("releases", commit, "REVISION"),
+        "virtualenv_complete": virtualenv_complete,
+        "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
+        "database_exists": bool(database) and os.path.exists(database),
+        "secret_exists": secret_exists,
+        "set_up": exists("shared") and exists("releases"),
+        "settings_current": settings_current,
+        "releases": complete_releases(site_dir),
+        # Another commit, other settings or no secret key yet.
+        "changes_needed": current_commit != commit or not (settings_current and secret_exists),
+    }
+
+
+def read_under_lock(lock, lock_holder, break_lock, **state_options):
+    """The state; when it calls for changes, taken again under the deploy lock."""
+    found = state(**state_options)
+    if not (lock and found["set_up"] and found["changes_needed"]):
+        return found
+    taken = take(lock, lock_holder, break_lock)
+    if not taken["acquired"]:
+        return {**found, "lock": taken}
+    found = state(**state_options)
+    if not found["changes_needed"]:
+        # Another deploy did it meanwhile: nothing to do, nothing held.
+        release(lock, lock_holder)
+        return found
+    return {**found, "lock": taken}
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec={
+            "site_dir": {"type": "path", "required": True},
+            "commit": {"type": "str", "default": ""},
+            "requirements_hash": {"type": "str", "default": ""},
+            "database": {"type": "path"},
+            "settings_file": {"type": "path"},
+            "settings": {"type": "str", "default": ""},
+            "lock": {"type": "path"},
+            "lock_holder": {"type": "str"},
+            "break_lock": {"type": "bool", "default": False},
+        },
+        required_by={"lock": "lock_holder"},
+        supports_check_mode=True,
+    )
+    options = dict(module.params)
+    if module.check_mode:
+        options["lock"] = None
+    module.exit_json(changed=False, **read_under_lock(**options))
+
+
+if __name__ == "__main__":
+    main()

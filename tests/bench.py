@@ -1,0 +1,274 @@
+"""make bench: how long deploys take, and what visitors see meanwhile, on the testbed.
+
+Prints one table of timings (the median of several runs, and each as a ratio to
+the floor: an Ansible ping of the same hosts) and one of requests under steady
+load (hey, fixed concurrency) before and during a deploy, a `--tags restart`
+and plain restarts. Writes both to bench/results/latest.md as well.
+
+Timings are measurements, not tests: nothing here passes or fails.
+"""
+
+import argparse
+import statistics
+import subprocess
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+# Beside this file (Python puts a script's own directory on its path).
+from testbed import LIVE, PROJECT, Load, output, scratch_repo, testbed_answers
+
+RESULTS = PROJECT / "bench" / "results"
+REQUIREMENTS = "superlists/requirements.txt"
+LOAD_CONNECTIONS = 2
+LOAD_BASELINE_SECONDS = 10
+CONTAINERS = ["superlists-testbed-staging", "superlists-testbed-live"]
+# The measurements the targets compare.
+FLOOR = "floor: ansible -m ping, both servers"
+NO_OP = "no-op deploy, both sites"
+CODE_ONLY = "code-only deploy, both sites"
+DEPLOY_UNDER_LOAD = "our code-only deploy"
+RESTART_UNDER_LOAD = "our --tags restart"
+
+
+def timed(run):
+    """Seconds `run` took; it must succeed."""
+    start = time.monotonic()
+    process = run()
+    elapsed = time.monotonic() - start
+    if process.returncode != 0:
+        raise SystemExit(f"a measured run failed:\n{output(process)}")
+    return elapsed
+
+
+def ansible(*args):
+    return subprocess.run(["ansible", *args], cwd=PROJECT, capture_output=True, text=True)
+
+
+def playbook(repo, *args):
+    return repo.playbook(*args)
+
+
+class Bench:
+    def __init__(self, repo, runs):
+        self.repo, self.runs = repo, runs
+        self.timings = {}
+        self.loads = {}
+
+    def measure(self, name, run, prepare=lambda index: None):
+        samples = []
+        for index in range(self.runs):
+            prepare(index)
+            samples.append(timed(run))
+        self.timings[name] = samples
+        print(f"  {name}: {', '.join(f'{sample:.1f}' for sample in samples)} s", flush=True)
+
+    def fresh_servers(self):
+        """New containers, as new cloud servers would be; the keys and the remote stay."""
+        subprocess.run(["docker", "rm", "--force", *CONTAINERS], capture_output=True, check=False)
+        process = playbook(self.repo, "playbooks/testbed.yml")
+        if process.returncode != 0:
+            raise SystemExit(f"could not rebuild the testbed:\n{output(process)}")
+
+    def measure_from_scratch(self):
+        """Provision new servers, then the first deploy, as two timings of each run."""
+        provision, first_deploy = [], []
+        for _ in range(self.runs):
+            self.fresh_servers()
+            provision.append(timed(lambda: playbook(self.repo, "playbooks/provision.yml")))
+            first_deploy.append(timed(lambda: playbook(self.repo, "playbooks/deploy.yml")))
+        self.timings["provision from scratch, both servers"] = provision
+        self.timings["first deploy, both sites"] = first_deploy
+        print(f"  provision: {provision} s; first deploy: {first_deploy} s", flush=True)
+
+    def new_commit(self, index):
+        self.repo.commit(f"Bench: a code-only change {index}")
+
+    def new_requirements(self, index):
+        requirements = (self.repo.path / REQUIREMENTS).read_text().split("# bench")[0]
+        self.repo.commit(
+            f"Bench: new requirements {index}",
+            {REQUIREMENTS: f"{requirements}# bench {time.time_ns()}\nsix==1.16.0\n"},
+        )
+
+    def under_load(self, name, run=None):
+        with Load(LIVE, connections=LOAD_CONNECTIONS) as load:
+            if run is None:
+                time.sleep(LOAD_BASELINE_SECONDS)
+            else:
+                process = run()
+                if process.returncode != 0:
+                    raise SystemExit(f"{name} failed:\n{output(process)}")
+        self.loads[name] = load.report
+        print(f"  {name}: {load.report}", flush=True)
+
+
+def measure_all(bench):
+    repo = bench.repo
+    deploy = ("playbooks/deploy.yml",)
+    print("timings (seconds):", flush=True)
+    bench.measure(FLOOR, lambda: ansible("staging:live", "-m", "ping"))
+    bench.measure_from_scratch()
+    bench.measure(NO_OP, lambda: playbook(repo, *deploy))
+    bench.measure(CODE_ONLY, lambda: playbook(repo, *deploy), prepare=bench.new_commit)
+    bench.measure(
+        "deploy with changed requirements, both sites",
+        lambda: playbook(repo, *deploy),
+        prepare=bench.new_requirements,
+    )
+    bench.measure(
+        "--tags restart, both sites", lambda: playbook(repo, *deploy, "--tags", "restart")
+    )
+    bench.measure(
+        "full release: staging, tests, live, tags", lambda: repo.release(), prepare=bench.new_commit
+    )
+
+    print(f"under load ({LOAD_CONNECTIONS} connections on {LIVE.name}):", flush=True)
+    unit = LIVE.service
+    bench.under_load("no deploy (baseline)")
+    bench.new_commit(0)
+    bench.under_load(DEPLOY_UNDER_LOAD, lambda: playbook(repo, *deploy, "--limit", "live"))
+    bench.under_load(
+        RESTART_UNDER_LOAD,
+        lambda: playbook(repo, *deploy, "--limit", "live", "--tags", "restart"),
+    )
+    bench.under_load(
+        "plain systemctl restart of the service",
+        lambda: ansible(
+            LIVE.name, "--become", "-m", "command", "-a", f"systemctl restart {unit}.service"
+        ),
+    )
+    bench.under_load(
+        "restart of socket and service (gunicorn owning its socket, as in the book)",
+        lambda: ansible(
+            LIVE.name,
+            "--become",
+            "-m",
+            "command",
+            "-a",
+            f"systemctl restart {unit}.socket {unit}.service",
+        ),
+    )
+
+
+def table(bench):
+    median = {name: statistics.median(samples) for name, samples in bench.timings.items()}
+    floor = median[FLOOR]
+    lines = [
+        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on the testbed,"
+        f" median of {bench.runs} runs.",
+        "",
+        "| What | Median (s) | × floor | Runs (s) |",
+        "|---|---:|---:|---|",
+    ]
+    for name, samples in bench.timings.items():
+        runs = ", ".join(f"{sample:.1f}" for sample in samples)
+        lines.append(f"| {name} | {median[name]:.1f} | {median[name] / floor:.1f} | {runs} |")
+    lines += [
+        "",
+        f"Under steady load: hey, {LOAD_CONNECTIONS} connections, on the live site,"
+        " for the whole run.",
+        "",
+        "| During | Requests | Failed | p50 (ms) | p99 (ms) | max (ms) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, report in bench.loads.items():
+        latency = f"{report.p50_ms:.1f} | {report.p99_ms:.1f} | {report.max_ms:.1f}"
+        lines.append(f"| {name} | {report.requests} | {report.failed} | {latency} |")
+    return "\n".join(lines + targets(median, bench.loads)) + "\n"
+
+
+def targets(median, loads):
+    """The issue's first targets, each with what was measured."""
+    floor, no_op, code_only = median[FLOOR], median[NO_OP], median[CODE_ONLY]
+    failed = loads[DEPLOY_UNDER_LOAD].failed + loads[RESTART_UNDER_LOAD].failed
+    rows = [
+        ("failed requests during our deploy and restart: 0", f"{failed}", failed == 0),
+        ("no-op deploy: at most 3 × floor", f"{no_op / floor:.1f} ×", no_op <= 3 * floor),
+        (
+            "code-only deploy: at most 3 × no-op",
+            f"{code_only / no_op:.1f} ×",
+            code_only <= 3 * no_op,
+        ),
+    ]
+    return [
+        "",
+        "| Target | Measured | Met |",
+        "|---|---:|---|",
+        *(
+            f"| {target} | {measured} | {'yes' if met else 'no'} |"
+            for target, measured, met in rows
+        ),
+    ]
+
+
+def compare(repos, runs):
+    """The no-op and the code-only deploy of each repository (a baseline revision and
+    this tree), taking turns, run by run, so that both meet the same load of the
+    machine; their medians, side by side."""
+    samples = {(what, label): [] for what in (NO_OP, CODE_ONLY) for label in repos}
+    for index in range(runs):
+        for label, repo in repos.items():
+            # The sites must serve this repository's commit for its no-op deploy.
+            timed(lambda repo=repo: playbook(repo, "playbooks/deploy.yml"))
+            samples[NO_OP, label].append(
+                timed(lambda repo=repo: playbook(repo, "playbooks/deploy.yml"))
+            )
+            repo.commit(f"Bench: a code-only change {index}")
+            samples[CODE_ONLY, label].append(
+                timed(lambda repo=repo: playbook(repo, "playbooks/deploy.yml"))
+            )
+            print(
+                f"  {label}: no-op {samples[NO_OP, label][-1]:.1f} s, code-only"
+                f" {samples[CODE_ONLY, label][-1]:.1f} s",
+                flush=True,
+            )
+    labels = list(repos)
+    lines = [
+        "",
+        f"Before and after, taking turns in one run (median of {runs}, seconds):",
+        "",
+        f"| What | {' | '.join(labels)} |",
+        f"|---|{'---:|' * len(labels)}",
+    ]
+    for what in (NO_OP, CODE_ONLY):
+        medians = (statistics.median(samples[what, label]) for label in labels)
+        lines.append(f"| {what} | {' | '.join(f'{median:.1f}' for median in medians)} |")
+    return "\n".join(lines) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="runs of each timing (default 3)")
+    parser.add_argument(
+        "--baseline",
+        metavar="REVISION",
+        help="also compare the no-op and code-only deploys with this revision's, taking turns",
+    )
+    parser.add_argument(
+        "--compare-only", action="store_true", help="with --baseline: only the comparison"
+    )
+    arguments = parser.parse_args()
+    problem = testbed_answers()
+    if problem:
+        raise SystemExit(f"the testbed does not answer; run `make testbed` first:\n{problem}")
+    result = ""
+    with tempfile.TemporaryDirectory(prefix="superlists-bench.") as scratch:
+        repo = scratch_repo(Path(scratch) / "tree")
+        if not arguments.compare_only:
+            bench = Bench(repo, arguments.runs)
+            measure_all(bench)
+            result = table(bench)
+        if arguments.baseline:
+            baseline = scratch_repo(Path(scratch) / "baseline", arguments.baseline)
+            repos = {arguments.baseline: baseline, "this tree": repo}
+            result += compare(repos, arguments.runs)
+    print("\n" + result)
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / "latest.md").write_text(result)
+    print(f"written to {RESULTS / 'latest.md'}")
+
+
+if __name__ == "__main__":
+    main()
