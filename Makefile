@@ -17,7 +17,7 @@ DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-cl
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 
-.PHONY: help test lint unit ft molecule e2e release testbed testbed-destroy bench \
+.PHONY: help test lint unit ft molecule e2e release testbed testbed-destroy bench collection docs \
         debian-packages docker base-image venv
 
 help:  ## list the targets
@@ -56,6 +56,12 @@ testbed: venv base-image  ## create or refresh the local two-server testbed, pro
 
 testbed-destroy: venv docker  ## remove the testbed
 	ansible-playbook playbooks/testbed-destroy.yml
+
+collection: venv  ## build the collection's tarball into .cache/collection/
+	ansible-galaxy collection build --force --output-path .cache/collection .
+
+docs: venv  ## write each role's variables into its README, from its argument specs
+	scripts/role-docs
 
 bench: testbed  ## measure deploys and downtime on the testbed
 	python tests/bench.py

@@ -1,6 +1,8 @@
 #!/usr/bin/python
 """Ansible module: run manage.py in a release, as the app user, with its settings."""
 
+import json
+
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     manage,
@@ -30,9 +32,14 @@ options:
     type: str
     required: true
   settings:
-    description: The app's settings, as environment variables. Not logged.
-    type: dict
-    default: {}
+    description:
+      - The app's settings, as environment variables, in one JSON object (the
+        C(to_json) of a dictionary). Never logged.
+      - One string rather than a dictionary, because Ansible masks every value of an
+        option that is never logged wherever it appears in the output, even a C(0) in a
+        migration's name. A string masks only itself.
+    type: json
+    default: "{}"
   argv:
     description: The arguments of C(manage.py), the command first.
     type: list
@@ -49,8 +56,7 @@ EXAMPLES = r"""
   superlists_ops.django.manage:
     release_dir: /srv/sites/example.com/releases/0123abc
     app_user: superlists
-    settings:
-      DJANGO_DB_PATH: /srv/sites/example.com/data/db.sqlite3
+    settings: "{{ {'DJANGO_DB_PATH': '/srv/sites/example.com/data/db.sqlite3'} | to_json }}"
     argv: [migrate, --noinput]
   register: migrate
   changed_when: "'Applying ' in migrate.stdout"
@@ -65,6 +71,10 @@ stderr:
   description: What the command printed on its error output.
   type: str
   returned: always
+rc:
+  description: The command's exit status.
+  type: int
+  returned: always
 """
 
 
@@ -73,7 +83,7 @@ def main():
         argument_spec={
             "release_dir": {"type": "path", "required": True},
             "app_user": {"type": "str", "required": True},
-            "settings": {"type": "dict", "default": {}, "no_log": True},
+            "settings": {"type": "json", "default": "{}", "no_log": True},
             "argv": {"type": "list", "elements": "str", "required": True},
             "changed": {"type": "bool", "default": True},
         },
@@ -82,9 +92,12 @@ def main():
     params = module.params
     try:
         process = manage(
-            params["release_dir"], params["app_user"], params["settings"], params["argv"]
+            params["release_dir"],
+            params["app_user"],
+            json.loads(params["settings"]),
+            params["argv"],
         )
-    except (OSError, KeyError) as error:
+    except (OSError, KeyError, ValueError) as error:
         module.fail_json(msg=f"could not run manage.py in {params['release_dir']}: {error}")
     result = {"stdout": process.stdout, "stderr": process.stderr, "rc": process.returncode}
     if process.returncode != 0:

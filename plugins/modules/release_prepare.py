@@ -1,6 +1,7 @@
 #!/usr/bin/python
 """Ansible module: make a release directory ready to go live, in one round trip."""
 
+import json
 import os
 import pwd
 import shutil
@@ -66,10 +67,14 @@ options:
     type: str
     required: true
   settings:
-    description: The app's settings, as environment variables, for Django's commands.
-      Not logged.
-    type: dict
-    default: {}
+    description:
+      - The app's settings, as environment variables, in one JSON object (the
+        C(to_json) of a dictionary). Never logged.
+      - One string rather than a dictionary, because Ansible masks every value of an
+        option that is never logged wherever it appears in the output, even a C(0) in a
+        migration's name. A string masks only itself.
+    type: json
+    default: "{}"
   plan:
     description: Whether to list the migrations the release would apply (the site has a
       database).
@@ -87,8 +92,8 @@ EXAMPLES = r"""
     release_dir: /srv/sites/example.com/releases/0123abc
     virtualenv: /srv/sites/example.com/venvs/3349b0993879f1e7
     app_user: superlists
-    settings:
-      DJANGO_STATIC_ROOT: /srv/sites/example.com/releases/0123abc/static
+    settings: >-
+      {{ {'DJANGO_STATIC_ROOT': '/srv/sites/example.com/releases/0123abc/static'} | to_json }}
     plan: true
 """
 
@@ -162,15 +167,15 @@ def main():
             "release_dir": {"type": "path", "required": True},
             "virtualenv": {"type": "path"},
             "app_user": {"type": "str", "required": True},
-            "settings": {"type": "dict", "default": {}, "no_log": True},
+            "settings": {"type": "json", "default": "{}", "no_log": True},
             "plan": {"type": "bool", "default": False},
         },
         required_by={"archive": "virtualenv"},
         supports_check_mode=False,
     )
     try:
-        result = prepare(**module.params)
-    except (OSError, KeyError, tarfile.TarError, DjangoCommandFailed) as error:
+        result = prepare(**{**module.params, "settings": json.loads(module.params["settings"])})
+    except (OSError, KeyError, ValueError, tarfile.TarError, DjangoCommandFailed) as error:
         module.fail_json(msg=f"could not prepare {module.params['release_dir']}: {error}")
     module.exit_json(**result)
 

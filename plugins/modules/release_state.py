@@ -43,7 +43,7 @@ options:
     description: The site's settings file.
     type: path
   settings:
-    description: What O(settings_file) should hold.
+    description: What O(settings_file) should hold. Never logged.
     type: str
     default: ""
   lock:
@@ -191,7 +191,7 @@ def main():
             "requirements_hash": {"type": "str", "default": ""},
             "database": {"type": "path"},
             "settings_file": {"type": "path"},
-            "settings": {"type": "str", "default": ""},
+            "settings": {"type": "str", "default": "", "no_log": True},
             "lock": {"type": "path"},
             "lock_holder": {"type": "str"},
             "break_lock": {"type": "bool", "default": False},
