@@ -17,13 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # Beside this file (Python puts a script's own directory on its path).
-from testbed import LIVE, PROJECT, Load, output, scratch_repo, testbed_answers
+from testbed import LIVE, PROJECT, SITES, Load, output, scratch_repo, testbed_answers
 
 RESULTS = PROJECT / "bench" / "results"
 REQUIREMENTS = "superlists/requirements.txt"
 LOAD_CONNECTIONS = 2
 LOAD_BASELINE_SECONDS = 10
-CONTAINERS = ["superlists-testbed-staging", "superlists-testbed-live"]
 # The measurements the targets compare.
 FLOOR = "floor: ansible -m ping, both servers"
 NO_OP = "no-op deploy, both sites"
@@ -46,6 +45,12 @@ def ansible(*args):
     return subprocess.run(["ansible", *args], cwd=PROJECT, capture_output=True, text=True)
 
 
+def ansible_variable(host, name):
+    """A variable of an inventory host, as Ansible renders it."""
+    process = ansible(host, "-m", "ansible.builtin.debug", "-a", f"var={name}")
+    return process.stdout.split(f'"{name}": "', 1)[1].split('"', 1)[0]
+
+
 def playbook(repo, *args):
     return repo.playbook(*args)
 
@@ -66,7 +71,9 @@ class Bench:
 
     def fresh_servers(self):
         """New containers, as new cloud servers would be; the keys and the remote stay."""
-        subprocess.run(["docker", "rm", "--force", *CONTAINERS], capture_output=True, check=False)
+        for site in SITES.values():
+            container = ansible_variable(site.name, "testbed_container")
+            subprocess.run(["docker", "rm", "--force", container], capture_output=True, check=True)
         process = playbook(self.repo, "playbooks/testbed.yml")
         if process.returncode != 0:
             raise SystemExit(f"could not rebuild the testbed:\n{output(process)}")

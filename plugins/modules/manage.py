@@ -31,15 +31,6 @@ options:
     description: The user (and group of the same name) the command runs as.
     type: str
     required: true
-  settings:
-    description:
-      - The app's settings, as environment variables, in one JSON object (the
-        C(to_json) of a dictionary). Never logged.
-      - One string rather than a dictionary, because Ansible masks every value of an
-        option that is never logged wherever it appears in the output, even a C(0) in a
-        migration's name. A string masks only itself.
-    type: json
-    default: "{}"
   argv:
     description: The arguments of C(manage.py), the command first.
     type: list
@@ -49,6 +40,8 @@ options:
     description: Whether to report a change (the command only reads, say).
     type: bool
     default: true
+extends_documentation_fragment:
+  - superlists_ops.django.settings
 """
 
 EXAMPLES = r"""

@@ -66,20 +66,13 @@ options:
       that owns C(static/).
     type: str
     required: true
-  settings:
-    description:
-      - The app's settings, as environment variables, in one JSON object (the
-        C(to_json) of a dictionary). Never logged.
-      - One string rather than a dictionary, because Ansible masks every value of an
-        option that is never logged wherever it appears in the output, even a C(0) in a
-        migration's name. A string masks only itself.
-    type: json
-    default: "{}"
   plan:
     description: Whether to list the migrations the release would apply (the site has a
       database).
     type: bool
     default: false
+extends_documentation_fragment:
+  - superlists_ops.django.settings
 """
 
 EXAMPLES = r"""
