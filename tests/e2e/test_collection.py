@@ -43,7 +43,8 @@ def build_and_install(tmp_path):
 
 
 def app_repository(path):
-    """A repository of the user's own: the app, an inventory (this testbed's), a commit."""
+    """A repository of the user's own: the app, an inventory (this testbed's hosts, how
+    to reach them and their URLs; no group_vars, no wiring), a commit."""
     # What git tracks of the app: not the database or collected files of local runs.
     tracked = git(PROJECT, "ls-files", "superlists").splitlines()
     for name in tracked:
@@ -51,7 +52,6 @@ def app_repository(path):
         shutil.copy(PROJECT / name, path / name)
     (path / "inventory").mkdir()
     shutil.copy(INVENTORY, path / "inventory" / "hosts.yml")
-    shutil.copytree(PROJECT / "group_vars", path / "inventory" / "group_vars")
     git(path.parent, "init", "--quiet", str(path))
     git(path, "add", "--all")
     git(
