@@ -9,9 +9,11 @@ SHELL := /bin/bash
 VENV := .venv
 BIN := $(abspath $(VENV))/bin
 export PATH := $(BIN):$(PATH)
-# The servers' image (scripts/build-base-image), named here only: the testbed and
-# molecule read it from the environment.
-export BASE_IMAGE := superlists-ops/debian-systemd:bookworm
+# The servers' images (scripts/build-base-image), one per Debian release the roles
+# support, named here only (<BASE_IMAGE>:<release>): the testbed and molecule read
+# the name from the environment.
+export BASE_IMAGE := superlists-ops/debian-systemd
+DEBIAN_RELEASES := bookworm trixie
 DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client hey sqlite3
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
@@ -73,7 +75,7 @@ docker: debian-packages
 	scripts/ensure-docker
 
 base-image: docker
-	scripts/build-base-image $(BASE_IMAGE)
+	for release in $(DEBIAN_RELEASES); do scripts/build-base-image $(BASE_IMAGE) $$release; done
 
 venv: $(VENV)/.installed
 

@@ -36,6 +36,13 @@ NOT_COPIED = [".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__", "d
 class Site:
     name: str
     port: int
+    # The testbed inventory's name of the site's server, when the site is not one of
+    # the inventory's own (another app's site on the same server).
+    server: str = ""
+
+    @property
+    def host(self):
+        return self.server or self.name
 
     @property
     def dir(self):
@@ -212,7 +219,7 @@ def on_server(host, command, user=SITE_DEFAULTS["site_user"]):
 def manage(site, *args):
     """Run manage.py of the release a site serves, with its settings, as the app user."""
     return on_server(
-        site.name,
+        site.host,
         f"set -a && . {site.dir}/shared/env && set +a"
         f" && cd {site.dir}/current && .venv/bin/python manage.py {' '.join(args)}",
     )
@@ -220,7 +227,7 @@ def manage(site, *args):
 
 def sql(site, query):
     """Query a site's database with sqlite3 on its server; rows as lists of strings."""
-    rows = on_server(site.name, f"sqlite3 -json {site.dir}/data/db.sqlite3 {query!r}")
+    rows = on_server(site.host, f"sqlite3 -json {site.dir}/data/db.sqlite3 {query!r}")
     return [list(row.values()) for row in json.loads(rows or "[]")]
 
 

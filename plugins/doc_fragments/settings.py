@@ -13,4 +13,11 @@ options:
         migration's name. A string masks only itself.
     type: json
     default: "{}"
+  settings_from_files:
+    description:
+      - Settings whose values are read from files on the server (secrets such as the
+        app's key), as a dictionary of environment variable to file. The values never
+        leave the server.
+    type: dict
+    default: {}
 """

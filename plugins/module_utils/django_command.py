@@ -26,7 +26,17 @@ def problem(stderr):
     return " ".join(lines[starts[-1] :] if starts else lines[-1:]) or "no error output"
 
 
-def manage(release_dir, app_user, settings, argv):
+def environment(settings, settings_from_files):
+    """The app's environment: its settings, and the values of those read from files
+    on the server (secrets, which never travel)."""
+    values = {name: str(value) for name, value in settings.items()}
+    for name, path in settings_from_files.items():
+        with open(path) as secret:
+            values[name] = secret.read().strip()
+    return values
+
+
+def manage(release_dir, app_user, settings, argv, settings_from_files=None):
     """`manage.py <argv>` in the release as `app_user`; the finished process."""
     account = pwd.getpwnam(app_user)
     return subprocess.run(
@@ -36,7 +46,7 @@ def manage(release_dir, app_user, settings, argv):
             "PATH": "/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "HOME": account.pw_dir,
-            **{name: str(value) for name, value in settings.items()},
+            **environment(settings, settings_from_files or {}),
         },
         user=account.pw_uid,
         group=account.pw_gid,
@@ -47,14 +57,13 @@ def manage(release_dir, app_user, settings, argv):
     )
 
 
-def call_commands(release_dir, app_user, settings, commands):
+def call_commands(release_dir, app_user, settings, commands, settings_from_files=None):
     """Django's call_command `commands` (Python expressions) in one start of Django
     (each start costs about half a second); what they printed. A failure raises
     DjangoCommandFailed, saying what went wrong."""
     code = "\n".join(["from django.core.management import call_command", *commands])
-    process = manage(
-        release_dir, app_user, settings, ["shell", "--verbosity=0", f"--command={code}"]
-    )
+    argv = ["shell", "--verbosity=0", f"--command={code}"]
+    process = manage(release_dir, app_user, settings, argv, settings_from_files)
     if process.returncode != 0:
         raise DjangoCommandFailed(f"Django failed in {release_dir}: {problem(process.stderr)}")
     return process.stdout

@@ -77,6 +77,7 @@ def main():
             "release_dir": {"type": "path", "required": True},
             "app_user": {"type": "str", "required": True},
             "settings": {"type": "json", "default": "{}", "no_log": True},
+            "settings_from_files": {"type": "dict", "default": {}},
             "argv": {"type": "list", "elements": "str", "required": True},
             "changed": {"type": "bool", "default": True},
         },
@@ -89,6 +90,7 @@ def main():
             params["app_user"],
             json.loads(params["settings"]),
             params["argv"],
+            params["settings_from_files"],
         )
     except (OSError, KeyError, ValueError) as error:
         module.fail_json(msg=f"could not run manage.py in {params['release_dir']}: {error}")

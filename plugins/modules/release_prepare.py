@@ -20,8 +20,9 @@ short_description: Lay out a release, collect its static files and list its migr
 description:
   - With O(archive), lays the release out at O(release_dir), replacing whatever an
     interrupted deploy left there. It holds the archive's contents (owned by root,
-    read-only to the app), a C(.venv) link to O(virtualenv) and a C(static/) directory that
-    C(collectstatic) fills, as O(app_user). Removes O(archive).
+    read-only to the app), a C(.venv) link to O(virtualenv), the O(static_dir) directory
+    that C(collectstatic) fills as O(app_user), and with O(database_link) a link to the
+    site's database. Removes O(archive).
   - Without O(archive), the release must be complete already (a deploy that stopped
     after laying it out); nothing is laid out again.
   - With O(plan), C(migrate --plan) runs too, after Django's system checks. A release
@@ -63,9 +64,25 @@ options:
     type: path
   app_user:
     description: The user (and group of the same name) Django's commands run as and
-      that owns C(static/).
+      that owns O(static_dir).
     type: str
     required: true
+  static_dir:
+    description: Where the app's STATIC_ROOT is, relative to the release; made for
+      O(app_user), for C(collectstatic) to fill.
+    type: str
+    default: static
+  database_link:
+    description: Where the app looks for its SQLite database, relative to the release, when
+      it fixes the path in its code; a link to O(database) is made there, so that the
+      database lives outside every release. Empty when the app reads the path from its
+      settings.
+    type: str
+    default: ""
+  database:
+    description: The site's database, which O(database_link) points to.
+    type: path
+    default: ""
   plan:
     description: Whether to list the migrations the release would apply (the site has a
       database).
@@ -118,7 +135,17 @@ def checked_members(tarball):
         yield member
 
 
-def unpack(archive, release_dir, virtualenv, static_owner):
+def inside(release_dir, path, what):
+    """`path` (relative) inside the release; refused when it would reach out of it."""
+    if not path or outside(path):
+        raise OSError(f"{what} {path!r} is not a path inside the release")
+    return os.path.join(release_dir, path)
+
+
+def unpack(archive, release_dir, virtualenv, app_user, static_dir, database_link, database):
+    """The archive laid out as the release: code owned by root, a link to the
+    virtualenv, the static files' directory for the app user, and the database's
+    link where the app looks for it (when it fixes its path in its code)."""
     if os.path.lexists(release_dir):
         shutil.rmtree(release_dir)
     os.mkdir(release_dir, 0o755)
@@ -128,22 +155,32 @@ def unpack(archive, release_dir, virtualenv, static_owner):
         for name in directories + files:
             os.lchown(os.path.join(root, name), 0, 0)
     os.symlink(virtualenv, os.path.join(release_dir, ".venv"))
-    static = os.path.join(release_dir, "static")
-    os.mkdir(static, 0o755)
-    account = pwd.getpwnam(static_owner)
+    static = inside(release_dir, static_dir, "static_dir")
+    os.makedirs(static, 0o755, exist_ok=True)
+    account = pwd.getpwnam(app_user)
     os.chown(static, account.pw_uid, account.pw_gid)
+    if database_link:
+        link = inside(release_dir, database_link, "database_link")
+        if os.path.lexists(link):
+            os.unlink(link)
+        os.makedirs(os.path.dirname(link), 0o755, exist_ok=True)
+        os.symlink(database, link)
     os.unlink(archive)
 
 
-def prepare(archive, release_dir, virtualenv, app_user, settings, plan):
-    """Lay the release out (with an archive), then list its migrations (with plan)."""
+def prepare(archive, release_dir, virtualenv, app_user, settings, plan, **layout):
+    """Lay the release out (with an archive), then list its migrations (with plan).
+    `layout`: static_dir, database_link, database and settings_from_files."""
+    from_files = layout.pop("settings_from_files", None) or {}
     commands = [PLAN] if plan else []
     if archive:
-        unpack(archive, release_dir, virtualenv, app_user)
+        unpack(archive, release_dir, virtualenv, app_user, **layout)
         commands.insert(0, COLLECTSTATIC)
     elif not os.path.exists(os.path.join(release_dir, "REVISION")):
         raise OSError(f"{release_dir} is not a complete release, and no archive was given")
-    output = call_commands(release_dir, app_user, settings, commands) if commands else ""
+    output = (
+        call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
+    )
     if archive:
         with open(os.path.join(release_dir, "REVISION"), "w") as revision:
             revision.write(os.path.basename(release_dir) + "\n")
@@ -161,9 +198,13 @@ def main():
             "virtualenv": {"type": "path"},
             "app_user": {"type": "str", "required": True},
             "settings": {"type": "json", "default": "{}", "no_log": True},
+            "settings_from_files": {"type": "dict", "default": {}},
             "plan": {"type": "bool", "default": False},
+            "static_dir": {"type": "str", "default": "static"},
+            "database_link": {"type": "str", "default": ""},
+            "database": {"type": "path", "default": ""},
         },
-        required_by={"archive": "virtualenv"},
+        required_by={"archive": "virtualenv", "database_link": "database"},
         supports_check_mode=False,
     )
     try:

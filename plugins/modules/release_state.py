@@ -3,6 +3,8 @@
 
 import glob
 import os
+import sys
+import sysconfig
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
@@ -44,6 +46,14 @@ options:
     type: path
   settings:
     description: What O(settings_file) should hold. Never logged.
+    type: str
+    default: ""
+  secret_file:
+    description: The file that holds the site's secret key.
+    type: path
+  secret:
+    description: The secret key the site should have (from the inventory); empty when it
+      is made on the server once and kept. Never logged.
     type: str
     default: ""
   lock:
@@ -93,9 +103,16 @@ database_exists:
   description: Whether O(database) exists.
   type: bool
   returned: always
-secret_exists:
-  description: Whether the site's secret key file (shared/secret_key) exists.
+secret_current:
+  description: Whether O(secret_file) is there and, when O(secret) is given, holds it.
   type: bool
+  returned: always
+python:
+  description: The Python the server makes the site's virtualenvs with, as wheels name
+    what they fit - C(version) (such as 3.11), C(abi) (cp311) and C(platforms) (the
+    platform tags it accepts, best first). Empty unless the virtualenv for
+    O(requirements_hash) is still to be made.
+  type: dict
   returned: always
 set_up:
   description: Whether the site's directories exist (the role's setup.yml made them).
@@ -112,7 +129,7 @@ releases:
   returned: always
 changes_needed:
   description: Whether a deploy of O(commit) changes the site - another commit, other
-    settings or no secret key yet.
+    settings, no secret key yet or another one.
   type: bool
   returned: always
 lock:
@@ -143,14 +160,42 @@ def complete_releases(site_dir):
     return [os.path.basename(path) for path in reversed(directories)]
 
 
-def state(site_dir, commit, requirements_hash, database, settings_file, settings):
+def secret_is(path, secret):
+    """Whether the secret file is there and, when `secret` is given, holds it."""
+    try:
+        with open(path) as existing:
+            return not secret or existing.read().strip() == secret
+    except (OSError, TypeError):
+        return False
+
+
+def python_target():
+    """The Python the site's virtualenvs are made with (the one running this module),
+    as wheels name what they fit: its version, ABI and platforms."""
+    version = f"{sys.version_info.major}{sys.version_info.minor}"
+    try:
+        from packaging.tags import platform_tags
+
+        platforms = list(platform_tags())
+    except ImportError:
+        platforms = [sysconfig.get_platform().replace("-", "_").replace(".", "_")]
+    return {
+        "version": f"{sys.version_info.major}.{sys.version_info.minor}",
+        "abi": f"cp{version}",
+        "platforms": platforms,
+    }
+
+
+def state(
+    site_dir, commit, requirements_hash, database, settings_file, settings, secret_file, secret
+):
     def exists(*parts):
         return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
 
     virtualenv_complete = exists("venvs", requirements_hash, ".complete")
     current_commit = linked_commit(site_dir, "current")
     settings_current = holds(settings_file, settings)
-    secret_exists = exists("shared", "secret_key")
+    secret_current = secret_is(secret_file, secret)
     return {
         "current_commit": current_commit,
         "previous_commit": linked_commit(site_dir, "previous"),
@@ -158,12 +203,14 @@ def state(site_dir, commit, requirements_hash, database, settings_file, settings
         "virtualenv_complete": virtualenv_complete,
         "virtualenv_partial": exists("venvs", requirements_hash) and not virtualenv_complete,
         "database_exists": bool(database) and os.path.exists(database),
-        "secret_exists": secret_exists,
+        "secret_current": secret_current,
+        # Only when the virtualenv is to be made (loading packaging takes a while).
+        "python": python_target() if requirements_hash and not virtualenv_complete else {},
         "set_up": exists("shared") and exists("releases"),
         "settings_current": settings_current,
         "releases": complete_releases(site_dir),
-        # Another commit, other settings or no secret key yet.
-        "changes_needed": current_commit != commit or not (settings_current and secret_exists),
+        # Another commit, other settings, no secret key yet or another one.
+        "changes_needed": current_commit != commit or not (settings_current and secret_current),
     }
 
 
@@ -192,6 +239,8 @@ def main():
             "database": {"type": "path"},
             "settings_file": {"type": "path"},
             "settings": {"type": "str", "default": "", "no_log": True},
+            "secret_file": {"type": "path"},
+            "secret": {"type": "str", "default": "", "no_log": True},
             "lock": {"type": "path"},
             "lock_holder": {"type": "str"},
             "break_lock": {"type": "bool", "default": False},

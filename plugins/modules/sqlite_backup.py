@@ -3,9 +3,11 @@
 
 import os
 import sqlite3
-import tempfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    copy_database,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -47,24 +49,6 @@ size:
   returned: when a copy was made
   type: int
 """
-
-
-def copy_database(src, dest):
-    """Write a consistent copy of src to dest, atomically."""
-    fd, partial = tempfile.mkstemp(dir=os.path.dirname(dest), prefix=".sqlite_backup.")
-    os.close(fd)
-    try:
-        source = sqlite3.connect(f"file:{src}?mode=ro", uri=True)
-        copy = sqlite3.connect(partial)
-        try:
-            source.backup(copy)
-        finally:
-            copy.close()
-            source.close()
-        os.replace(partial, dest)
-    except BaseException:
-        os.unlink(partial)
-        raise
 
 
 def main():

@@ -5,8 +5,10 @@ earlier (even killed) `make test` left on it, each test starts from a state it
 sets up itself.
 """
 
+import subprocess
+
 import pytest
-from testbed import git, output, scratch_repo, testbed_answers
+from testbed import PROJECT, git, output, scratch_repo, testbed_answers
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -41,3 +43,19 @@ def repo(module_repo):
     git(module_repo.path, "reset", "--quiet", "--hard", first)
     git(module_repo.path, "clean", "--quiet", "--force", "-d")
     return module_repo
+
+
+@pytest.fixture(scope="session")
+def installed_collection(tmp_path_factory):
+    """The collection as a user gets it: its tarball, and an empty collections path
+    it is installed into."""
+    where = tmp_path_factory.mktemp("collection")
+
+    def run(*argv):
+        process = subprocess.run(argv, cwd=PROJECT, capture_output=True, text=True)
+        assert process.returncode == 0, output(process)
+
+    run("ansible-galaxy", "collection", "build", "--output-path", str(where / "dist"), ".")
+    [tarball] = (where / "dist").glob("superlists_ops-django-*.tar.gz")
+    run("ansible-galaxy", "collection", "install", "-p", str(where / "collections"), str(tarball))
+    return tarball, where / "collections"

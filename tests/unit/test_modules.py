@@ -16,16 +16,20 @@ import pytest
 from ansible_collections.superlists_ops.django.plugins.module_utils import (
     deploy_lock,
     django_command,
+    sqlite_copy,
 )
 from ansible_collections.superlists_ops.django.plugins.modules import (
+    rehearse_migrations,
     release_finish,
     release_prepare,
     release_state,
     release_switch,
-    sqlite_backup,
 )
 
 COMMITS = [f"{digit}" * 40 for digit in "abcdef"]
+# A release laid out as superlists wants it: static files in static/, the
+# database's path from the settings.
+LAYOUT = {"static_dir": "static", "database_link": "", "database": ""}
 
 
 def make_release(site, commit, venv="v1", went_live=0.0):
@@ -46,8 +50,14 @@ def site(tmp_path):
 
 
 def test_state_of_a_new_site(site):
-    state = release_state.state(str(site), COMMITS[0], "v1", str(site / "data/db"), None, "")
+    key = str(site / "shared/secret_key")
+    state = release_state.state(
+        str(site), COMMITS[0], "v1", str(site / "data/db"), None, "", key, ""
+    )
     assert state["current_commit"] == ""
+    assert not state["secret_current"]
+    # The virtualenv is still to be made: the Python to make it for.
+    assert state["python"]["version"] == f"{sys.version_info.major}.{sys.version_info.minor}"
     assert state["set_up"]
     assert not state["release_complete"]
     assert not state["database_exists"]
@@ -61,13 +71,21 @@ def test_state_tells_complete_partial_and_settings(site):
     release_switch.switch(str(site), COMMITS[0], "")
 
     settings = str(site / "shared/env")
-    state = release_state.state(str(site), COMMITS[1], "v1", None, settings, "A=1\n")
+    (site / "shared/secret_key").write_text("made on the server\n")
+    key = str(site / "shared/secret_key")
+    state = release_state.state(str(site), COMMITS[1], "v1", None, settings, "A=1\n", key, "")
+    from_the_inventory = release_state.state(
+        str(site), COMMITS[0], "v1", None, settings, "A=1\n", key, "from the inventory"
+    )
 
     assert state["current_commit"] == COMMITS[0]
     assert not state["release_complete"]  # an interrupted deploy's: no REVISION
     assert state["virtualenv_complete"] is False  # no .complete file yet
     assert state["settings_current"]
+    assert state["secret_current"]
     assert state["releases"] == [COMMITS[0]]
+    # Another key in the inventory: a deploy of the same commit writes it.
+    assert not from_the_inventory["secret_current"] and from_the_inventory["changes_needed"]
 
 
 def read_state(site, commit, holder):
@@ -83,6 +101,8 @@ def read_state(site, commit, holder):
         database=None,
         settings_file=str(site / "shared" / "env"),
         settings="",
+        secret_file=str(site / "shared" / "secret_key"),
+        secret="",
     )
 
 
@@ -273,7 +293,7 @@ def test_backup_is_a_consistent_copy_of_a_database_in_use(site):
     connection.execute("INSERT INTO item VALUES ('not committed')")  # a write in progress
 
     copy = site / "backups" / "copy.sqlite3"
-    sqlite_backup.copy_database(str(database), str(copy))
+    sqlite_copy.copy_database(str(database), str(copy))
     connection.rollback()
 
     rows = sqlite3.connect(copy).execute("SELECT text FROM item").fetchall()
@@ -295,18 +315,45 @@ def test_unpack_lays_out_a_release_over_what_an_interrupted_deploy_left(site):
     (release / "half").mkdir(parents=True)
 
     venv = str(site / "venvs" / "v1")
-    release_prepare.unpack(str(archive), str(release), venv, getpass.getuser())
+    release_prepare.unpack(str(archive), str(release), venv, getpass.getuser(), **LAYOUT)
 
     assert sorted(os.listdir(release)) == [".venv", "app", "manage.py", "static"]
     assert os.readlink(release / ".venv") == str(site / "venvs" / "v1")
     assert not archive.exists()
 
 
+def test_unpack_links_the_database_where_the_app_looks_for_it(site):
+    # The app fixes its database in its code (BASE_DIR / "db.sqlite3"), and its
+    # repository even holds one: the release gets a link to the site's instead.
+    archive = tarball(site / "release.tar.gz", {"manage.py": b"", "db.sqlite3": b"old"})
+    release = site / "releases" / COMMITS[0]
+    database = str(site / "data" / "db.sqlite3")
+
+    release_prepare.unpack(
+        str(archive), str(release), "/v", getpass.getuser(), "assets/static", "db.sqlite3", database
+    )
+
+    assert os.readlink(release / "db.sqlite3") == database
+    assert (release / "assets" / "static").is_dir()
+    with pytest.raises(OSError, match="database_link '../db' is not a path inside the release"):
+        release_prepare.unpack(
+            str(tarball(site / "again.tar.gz", {"manage.py": b""})),
+            str(release),
+            "/v",
+            getpass.getuser(),
+            "static",
+            "../db",
+            database,
+        )
+
+
 def test_unpack_refuses_members_that_reach_out_of_the_release(site):
     archive = tarball(site / "evil.tar.gz", {"../outside": b"x"})
 
     with pytest.raises(tarfile.TarError, match="refusing"):
-        release_prepare.unpack(str(archive), str(site / "releases" / "x"), "/v", getpass.getuser())
+        release_prepare.unpack(
+            str(archive), str(site / "releases" / "x"), "/v", getpass.getuser(), **LAYOUT
+        )
 
     assert not (site / "outside").exists()
 
@@ -349,6 +396,7 @@ def prepare(site, archive, plan, **environment):
         getpass.getuser(),
         environment,
         plan,
+        **LAYOUT,
     )
 
 
@@ -392,11 +440,66 @@ print(" ".join(sys.argv[1:]), os.environ["GREETING"], os.getuid())
 
 def test_manage_runs_in_the_release_as_the_user_with_only_the_settings(site, release_archive):
     release = site / "releases" / COMMITS[0]
-    release_prepare.unpack(str(release_archive), str(release), str(site / "venvs" / "v1"), "root")
+    release_prepare.unpack(
+        str(release_archive), str(release), str(site / "venvs" / "v1"), "root", **LAYOUT
+    )
     (release / "manage.py").write_bytes(ECHO_MANAGE_PY)
 
+    (site / "shared" / "greeting").write_text("hello from a file\n")
     process = django_command.manage(str(release), getpass.getuser(), {"GREETING": "hi"}, ["check"])
+    from_file = django_command.manage(
+        str(release), getpass.getuser(), {}, ["check"], {"GREETING": str(site / "shared/greeting")}
+    )
 
     assert process.stdout.split() == ["check", "hi", str(os.getuid())]
+    assert from_file.stdout.split() == ["check", "hello", "from", "a", "file", str(os.getuid())]
     broken = django_command.manage(str(release), getpass.getuser(), {}, ["broken"])
     assert django_command.problem(broken.stderr) == "CommandError: no such thing"
+
+
+# A stand-in for manage.py migrate: writes to the database the app would use (the
+# one its settings name, or the one beside manage.py), then fails on demand.
+MIGRATING_MANAGE_PY = b"""
+import os, sqlite3, sys
+here = os.path.dirname(os.path.realpath(__file__))
+path = os.environ.get("DB_PATH") or os.path.join(here, "db.sqlite3")
+print("Operations:\\n  Applying lists.0001_initial... OK\\n  Applying lists.0002_more...")
+sqlite3.connect(path).execute("CREATE TABLE migrated (id integer)")
+if os.environ.get("FAIL"):
+    sys.exit("Traceback:\\nsqlite3.IntegrityError: UNIQUE constraint failed: x")
+"""
+
+
+@pytest.mark.parametrize("database_link", ["", "db.sqlite3"])
+def test_rehearsal_migrates_a_copy_and_says_which_migration_failed(site, database_link):
+    (site / "venvs" / "v1" / "bin").mkdir(parents=True)
+    (site / "venvs" / "v1" / "bin" / "python").symlink_to(sys.executable)
+    database = site / "data" / "db.sqlite3"
+    sqlite3.connect(database).execute("CREATE TABLE kept (id integer)").connection.commit()
+    release = site / "releases" / COMMITS[0]
+    archive = tarball(site / "release.tar.gz", {"manage.py": MIGRATING_MANAGE_PY})
+    layout = {**LAYOUT, "database_link": database_link, "database": str(database)}
+    release_prepare.unpack(str(archive), str(release), str(site / "venvs/v1"), "root", **layout)
+    params = {
+        "release_dir": str(release),
+        "app_user": getpass.getuser(),
+        "database": str(database),
+        "rehearsal_database": str(site / "data" / "rehearsal.sqlite3"),
+        "database_variable": "" if database_link else "DB_PATH",
+        "database_link": database_link,
+        "static_dir": "static",
+        "settings_from_files": {},
+    }
+
+    assert rehearse_migrations.rehearse(params, {}) == (True, "lists.0002_more", "")
+    failed = rehearse_migrations.rehearse(params, {"FAIL": "1"})
+
+    assert failed == (
+        False,
+        "lists.0002_more",
+        "sqlite3.IntegrityError: UNIQUE constraint failed: x",
+    )
+    tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("kept",)]
+    assert sorted(os.listdir(site / "data")) == ["db.sqlite3"]
+    assert not [name for name in os.listdir(site) if name.startswith(".rehearsal")]
