@@ -9,7 +9,7 @@ description:
   - Runs on the control node only (an action plugin), and reads only git, never the
     working tree. Use it with C(run_once), for every host of the play.
   - Finds the root of the app's git repository, resolves O(version) to one commit, and
-    reads the commit's O(requirements_file) from its O(source_path) directory.
+    reads the commit's O(requirements_file).
   - Lists the uncommitted changes in O(source_path), which a deploy does not include.
   - A O(version) that names no commit is not a failure. RV(commit) is then empty, so
     that the caller can say which of its variables is wrong.
@@ -29,7 +29,7 @@ options:
     type: str
     default: ""
   requirements_file:
-    description: The app's pip requirements file, relative to O(source_path).
+    description: The app's pip requirements file, relative to the repository's root.
     type: str
     default: requirements.txt
 """

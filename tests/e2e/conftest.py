@@ -51,11 +51,28 @@ def installed_collection(tmp_path_factory):
     it is installed into."""
     where = tmp_path_factory.mktemp("collection")
 
-    def run(*argv):
-        process = subprocess.run(argv, cwd=PROJECT, capture_output=True, text=True)
+    def run(*argv, cwd):
+        process = subprocess.run(argv, cwd=cwd, capture_output=True, text=True)
         assert process.returncode == 0, output(process)
 
-    run("ansible-galaxy", "collection", "build", "--output-path", str(where / "dist"), ".")
+    run(
+        "ansible-galaxy",
+        "collection",
+        "build",
+        "--output-path",
+        str(where / "dist"),
+        ".",
+        cwd=PROJECT,
+    )
     [tarball] = (where / "dist").glob("superlists_ops-django-*.tar.gz")
-    run("ansible-galaxy", "collection", "install", "-p", str(where / "collections"), str(tarball))
+    # Away from this repository, whose ansible.cfg finds the collection here already.
+    run(
+        "ansible-galaxy",
+        "collection",
+        "install",
+        "-p",
+        str(where / "collections"),
+        str(tarball),
+        cwd=where,
+    )
     return tarball, where / "collections"

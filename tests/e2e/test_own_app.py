@@ -102,6 +102,9 @@ def project(installed_collection, tmp_path_factory):
         f"My site ({tmp_path.name})",
     )
     project.succeeds("provision")
+    # Whatever an earlier run (even a killed one) left: no lock on its sites.
+    for site in sites.values():
+        as_root(site, f"rm -rf {site.dir}/deploy.lock")
     return project
 
 
@@ -144,7 +147,9 @@ def test_the_project_is_released_from_its_own_repository(project, installed_coll
 def test_data_and_key_survive_a_deploy_and_a_rollback(project):
     project.succeeds("deploy", "--limit", "live")
     before = project.head()
-    sql(LIVE, "INSERT INTO notes_note (text) VALUES ('written before the second deploy')")
+    note = f"written before the second deploy ({project.tmp_path.name})"
+    kept = f"SELECT count(*) FROM notes_note WHERE text = '{note}'"
+    sql(LIVE, f"INSERT INTO notes_note (text) VALUES ('{note}')")
     key = key_digest(LIVE)
     (project.path / "src" / "notes" / "version.py").write_text("VERSION = 2\n")
     second = project.commit("A second release")
@@ -152,10 +157,10 @@ def test_data_and_key_survive_a_deploy_and_a_rollback(project):
     deploy = project.succeeds("deploy", "--limit", "live")
 
     assert LIVE.serving() == second
-    assert sql(LIVE, "SELECT text FROM notes_note") == [["written before the second deploy"]]
+    assert sql(LIVE, kept) == [[1]]
     rollback = project.succeeds("rollback", "--limit", "live")
     assert LIVE.serving() == before
-    assert sql(LIVE, "SELECT text FROM notes_note") == [["written before the second deploy"]]
+    assert sql(LIVE, kept) == [[1]]
     # The database is the site's, outside every release, behind each release's link.
     assert as_root(LIVE, f"readlink {LIVE.dir}/releases/{second}/db.sqlite3") == (
         f"{LIVE.dir}/data/db.sqlite3"
@@ -170,9 +175,8 @@ def test_data_and_key_survive_a_deploy_and_a_rollback(project):
 def test_management_commands_run_in_the_served_release_under_the_lock(project):
     project.succeeds("deploy", "--limit", "live")
     user = f"admin{os.getpid()}"
-    command = (
-        f"django_app_manage_command='createsuperuser --noinput --username {user} --email a@b.c'"
-    )
+    createsuperuser = f"createsuperuser --noinput --username {user} --email admin@example.com"
+    command = f"django_app_manage_command='{createsuperuser}'"
     lock = f"{LIVE.dir}/deploy.lock"
     as_root(LIVE, f"mkdir {lock} && echo 'a deploy since now' > {lock}/holder")
     try:

@@ -7,7 +7,7 @@ from packages import COMPILED, local_index
 from testbed import LIVE, STAGING, on_server, output
 
 REQUIREMENTS = "superlists/requirements.txt"
-VERSION = "import sys, markupsafe._speedups; print('%d.%d' % sys.version_info[:2])"
+VERSION = "import sys, markupsafe._speedups; print(*sys.version_info[:2], sep=chr(46))"
 
 
 def listing(site, directory):

@@ -28,7 +28,7 @@ def repo(tmp_path):
 
 
 def test_a_version_resolves_to_the_commit_with_its_requirements(repo):
-    found = source(str(repo / "app"), "HEAD", "app", "requirements.txt")
+    found = source(str(repo / "app"), "HEAD", "app", "app/requirements.txt")
 
     assert found["repository"] == str(repo)
     assert found["commit"] == git(repo, "rev-parse", "HEAD")
@@ -44,17 +44,17 @@ def test_uncommitted_changes_are_listed_never_read(repo):
     (repo / "app" / "requirements.txt").write_text("changed\n")
     (repo / "app" / "new.py").write_text("")
 
-    found = source(str(repo), "HEAD", "app", "requirements.txt")
+    found = source(str(repo), "HEAD", "app", "app/requirements.txt")
 
     assert found["requirements"] == REQUIREMENTS.rstrip()
     assert sorted(found["uncommitted"]) == [" M app/requirements.txt", "?? app/new.py"]
 
 
 def test_a_version_that_is_no_commit_or_a_commit_without_the_app(repo):
-    assert source(str(repo), "no-such-revision", "app", "requirements.txt")["commit"] == ""
-    assert not source(str(repo), "HEAD", "elsewhere", "requirements.txt")["app_found"]
+    assert source(str(repo), "no-such-revision", "app", "app/requirements.txt")["commit"] == ""
+    assert not source(str(repo), "HEAD", "elsewhere", "app/requirements.txt")["app_found"]
 
 
 def test_a_directory_outside_any_repository_is_named(tmp_path):
     with pytest.raises(AnsibleActionFail, match="not in a git repository"):
-        source(str(tmp_path), "HEAD", "app", "requirements.txt")
+        source(str(tmp_path), "HEAD", "app", "app/requirements.txt")
