@@ -6,6 +6,7 @@ beside superlists', which they leave alone."""
 import os
 import subprocess
 import tarfile
+import time
 
 import pytest
 from own_app import make_inventory, make_project
@@ -147,7 +148,7 @@ def test_the_project_is_released_from_its_own_repository(project, installed_coll
 def test_data_and_key_survive_a_deploy_and_a_rollback(project):
     project.succeeds("deploy", "--limit", "live")
     before = project.head()
-    note = f"written before the second deploy ({project.tmp_path.name})"
+    note = f"written before the second deploy ({time.time_ns()})"
     kept = f"SELECT count(*) FROM notes_note WHERE text = '{note}'"
     sql(LIVE, f"INSERT INTO notes_note (text) VALUES ('{note}')")
     key = key_digest(LIVE)
