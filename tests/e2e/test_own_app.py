@@ -90,18 +90,7 @@ def project(installed_collection, tmp_path_factory):
     git(tmp_path, "init", "--quiet", str(path))
     git(tmp_path, "init", "--quiet", "--bare", str(tmp_path / "remote.git"))
     project = Project(path, installed_collection[1], tmp_path)
-    git(path, "add", "--all")
-    git(
-        path,
-        "-c",
-        "user.name=dev",
-        "-c",
-        "user.email=dev@localhost",
-        "commit",
-        "--quiet",
-        "-m",
-        f"My site ({tmp_path.name})",
-    )
+    project.commit(f"My site ({tmp_path.name})")
     project.succeeds("provision")
     # Whatever an earlier run (even a killed one) left: no lock on its sites.
     for site in sites.values():
