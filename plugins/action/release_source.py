@@ -42,9 +42,7 @@ def source(repository, version, source_path, requirements_file):
     commit = commit if status == 0 else ""
     app = f"{source_path.strip('/')}/" if source_path.strip("/") else ""
     has_manage_py = bool(commit) and git(root, "cat-file", "-e", f"{commit}:{app}manage.py")[0] == 0
-    status, requirements = (
-        git(root, "show", f"{commit}:{requirements_file}") if commit else (1, "")
-    )
+    status, requirements = git(root, "show", f"{commit}:{requirements_file}") if commit else (1, "")
     _, changes = git(
         root, "status", "--porcelain", "--untracked-files=all", "--", source_path or "."
     )
