@@ -17,7 +17,16 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 # Beside this file (Python puts a script's own directory on its path).
-from testbed import LIVE, PROJECT, SITES, Load, output, scratch_repo, testbed_answers
+from testbed import (
+    LIVE,
+    PROJECT,
+    SITES,
+    Load,
+    inventory_variable,
+    output,
+    scratch_repo,
+    testbed_answers,
+)
 
 RESULTS = PROJECT / "bench" / "results"
 REQUIREMENTS = "superlists/requirements.txt"
@@ -45,12 +54,6 @@ def ansible(*args):
     return subprocess.run(["ansible", *args], cwd=PROJECT, capture_output=True, text=True)
 
 
-def ansible_variable(host, name):
-    """A variable of an inventory host, as Ansible renders it."""
-    process = ansible(host, "-m", "ansible.builtin.debug", "-a", f"var={name}")
-    return process.stdout.split(f'"{name}": "', 1)[1].split('"', 1)[0]
-
-
 def playbook(repo, *args):
     return repo.playbook(*args)
 
@@ -72,7 +75,7 @@ class Bench:
     def fresh_servers(self):
         """New containers, as new cloud servers would be; the keys and the remote stay."""
         for site in SITES.values():
-            container = ansible_variable(site.name, "testbed_container")
+            container = inventory_variable(site.name, "testbed_container")
             subprocess.run(["docker", "rm", "--force", container], capture_output=True, check=True)
         process = playbook(self.repo, "playbooks/testbed.yml")
         if process.returncode != 0:

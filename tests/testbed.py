@@ -146,13 +146,18 @@ class Repo:
         """Run ansible-playbook in the clone; returns the finished process."""
         return subprocess.run(self.command(playbook, *args), capture_output=True, **self.context())
 
-    def start(self, playbook, *args):
-        """Start ansible-playbook in the clone; returns the running process (output piped)."""
+    def start(self, playbook, *args, env=None):
+        """Start ansible-playbook in the clone, in a process group of its own (so that a
+        test can end it and its SSH connections, by the group's id); returns the running
+        process (output piped). `env`: more of its environment."""
+        context = self.context()
+        context["env"].update(env or {})
         return subprocess.Popen(
             self.command(playbook, *args),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
-            **self.context(),
+            start_new_session=True,
+            **context,
         )
 
     def command(self, playbook, *args):
@@ -183,6 +188,17 @@ def testbed_answers():
         text=True,
     )
     return None if ping.returncode == 0 else output(ping)
+
+
+def inventory_variable(host, name):
+    """A variable of a testbed inventory host, as Ansible renders it."""
+    process = subprocess.run(
+        ["ansible", host, "-m", "ansible.builtin.debug", "-a", f"var={name}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    return process.stdout.split(f'"{name}": "', 1)[1].split('"', 1)[0]
 
 
 def output(process):

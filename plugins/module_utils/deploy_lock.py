@@ -1,35 +1,101 @@
-"""A site's deploy lock: a directory (made atomically) holding who took it."""
+"""A site's deploy lock: a directory on the server holding who took it.
 
+The holder is written with the lock, in one step: a new directory with its
+holder file is renamed into place, which fails when a lock is there. Every
+change to the lock happens under a guard (flock on a file beside it), so that
+taking, taking over and releasing never interleave.
+
+A holder is a dictionary: a token (only its holder releases the lock), who and
+from where (by, host, pid and the pid's start time on that control node), when
+(since), until when a run elsewhere may consider it alive (expires), and what it
+does (doing).
+"""
+
+import fcntl
+import json
 import os
 import shutil
+import tempfile
+from contextlib import contextmanager
 
-HOLDER_FILE = "holder"
+HOLDER_FILE = "holder.json"
+# The lock as earlier versions wrote it: a text file, which this reads too.
+OLD_HOLDER_FILE = "holder"
 
 
-def read_holder(path):
+@contextmanager
+def guarded(path):
+    with open(f"{path}.guard", "a") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        yield
+
+
+def read(path):
+    """The lock's holder; None when there is no lock, {} for a lock with no holder."""
+    if not os.path.isdir(path):
+        return None
     try:
         with open(os.path.join(path, HOLDER_FILE)) as holder:
-            return holder.read().strip()
-    except OSError:
-        return "unknown (the lock has no holder file)"
-
-
-def take(path, holder, break_lock):
-    """Of two runs that try at once, exactly one gets the lock; the other learns who has it."""
-    if break_lock:
-        shutil.rmtree(path, ignore_errors=True)
+            return json.load(holder)
+    except (OSError, ValueError):
+        pass
     try:
-        os.mkdir(path, 0o755)
-    except FileExistsError:
-        return {"acquired": False, "holder": read_holder(path)}
-    with open(os.path.join(path, HOLDER_FILE), "w") as holder_file:
-        holder_file.write(holder + "\n")
-    return {"acquired": True, "holder": holder}
+        with open(os.path.join(path, OLD_HOLDER_FILE)) as holder:
+            return {"doing": holder.read().strip()}
+    except OSError:
+        return {}
 
 
-def release(path, holder):
-    """Only the holder releases the lock; returns who held it."""
-    current = read_holder(path) if os.path.isdir(path) else ""
-    if current == holder:
-        shutil.rmtree(path)
-    return current
+def describe(holder):
+    """The holder, for people."""
+    if not holder:
+        return "nobody (the lock names no holder)"
+    if "by" not in holder:
+        return holder.get("doing", "unknown")
+    return (
+        f"{holder['by']} (process {holder['pid']} on {holder['host']}) since"
+        f" {holder['since']}, {holder['doing']}"
+    )
+
+
+def place(path, holder):
+    """Write the lock with its holder in one step (rename of a new directory)."""
+    staging = tempfile.mkdtemp(prefix=".deploy.lock.", dir=os.path.dirname(path))
+    os.chmod(staging, 0o755)
+    with open(os.path.join(staging, HOLDER_FILE), "w") as holder_file:
+        json.dump(holder, holder_file)
+    try:
+        os.rename(staging, path)
+    except OSError:
+        shutil.rmtree(staging)
+        raise
+
+
+def take(path, holder, take_over="", break_lock=False):
+    """Take the lock for `holder`; or learn who holds it.
+
+    A lock with no holder (left by a crash of an older version) is taken. With
+    `take_over`, a lock is taken over only while that token still holds it (its
+    holder was found dead); with `break_lock`, whoever holds it. `replaced` says
+    whose lock was taken over or broken.
+    """
+    with guarded(path):
+        current = read(path)
+        if current:
+            ours = take_over and current.get("token") == take_over
+            if not (ours or break_lock):
+                return {"acquired": False, "holder": current, "held_by": describe(current)}
+        if current is not None:
+            shutil.rmtree(path)
+        place(path, holder)
+    replaced = describe(current) if current is not None else ""
+    return {"acquired": True, "holder": holder, "held_by": describe(holder), "replaced": replaced}
+
+
+def release(path, token):
+    """Only the holder (its token) releases the lock; who held it."""
+    with guarded(path):
+        current = read(path)
+        if current and current.get("token") == token:
+            shutil.rmtree(path)
+    return describe(current) if current is not None else ""

@@ -8,6 +8,10 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    disarm,
+    pending,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -15,14 +19,14 @@ module: release_finish
 short_description: Record a deploy, remove old releases, release the deploy lock
 description:
   - Ends a deploy or a rollback that took the site's lock, whether it went well or not,
-    in one round trip and in this order.
+    in one round trip and in this order. With O(confirm), first confirms the switch.
   - With O(record), appends it to O(log) as one JSON line.
   - With O(cleanup), keeps the O(keep) releases that went live last (by the time of their
     directory), and always those in O(protect); removes the others. Removes the
     virtualenvs (C(venvs/*)) that no kept release links to, and keeps the O(keep) newest
     database backups taken before releases (C(backups/before-<commit>-*)) and as many
     taken before rollbacks (C(backups/before-rollback-from-*)).
-  - Releases the lock at O(lock) when O(holder) holds it, last, so that the next deploy
+  - Releases the lock at O(lock) when O(token) holds it, last, so that the next deploy
     cannot start before this one has finished.
 options:
   site_dir:
@@ -33,8 +37,9 @@ options:
     description: The deploy lock's directory (release_state takes the lock).
     type: path
     required: true
-  holder:
-    description: Who took the lock; a lock someone else holds is left alone.
+  token:
+    description: The token of the lock's holder (release_state's RV(lock.holder)); a lock
+      someone else holds is left alone.
     type: str
     required: true
   record:
@@ -52,6 +57,17 @@ options:
     description: How many releases and backups O(cleanup) keeps.
     type: int
     default: 3
+  confirm:
+    description: Confirm the switch (every site of the group serves the release), so that
+      the server's revert armed by release_switch does not run. Without it, a revert still
+      armed is the server's to run, and it keeps the lock until then.
+    type: bool
+    default: false
+  service:
+    description: The app server's unit (the revert's timer is named after it). Required
+      with O(confirm).
+    type: str
+    default: ""
   protect:
     description: Commits whose releases are never removed (the current and previous ones).
     type: list
@@ -64,7 +80,7 @@ EXAMPLES = r"""
   superlists_ops.django.release_finish:
     site_dir: /srv/sites/example.com
     lock: /srv/sites/example.com/deploy.lock
-    holder: "alice@laptop since 2026-11-25T10:00:00Z, deploying 0123abc"
+    token: 6f1c0a9e1b2d4c3f8a7e5d4c3b2a1908
     record: {commit: 0123abc, outcome: deployed}
     log: /srv/sites/example.com/deploys.log
     cleanup: true
@@ -77,6 +93,11 @@ removed:
   description: The paths removed.
   type: list
   elements: str
+  returned: always
+left_to_the_server:
+  description: Whether a switch nobody confirmed is left to the server's revert (which
+    records it and releases the lock).
+  type: bool
   returned: always
 """
 
@@ -122,24 +143,31 @@ def remove(path):
 
 def old_paths(site_dir, keep, protect):
     """Releases beyond the kept ones, the virtualenvs they alone used, old backups."""
-    if keep < 1:
-        raise ValueError(f"keep must be at least 1, not {keep}")
     kept, removed = split_releases(site_dir, keep, set(protect))
     return removed + unused_virtualenvs(site_dir, kept) + old_backups(site_dir, keep)
 
 
-def finish(site_dir, lock, holder, record, log, cleanup, keep, protect):
-    """Record the deploy, clean up, then release the lock whatever happened; the removed."""
+def finish(site_dir, lock, token, record, log, cleanup, keep, protect, confirm, service):
+    """Confirm the switch (or leave it to the server's revert), record, clean up,
+    then release the lock whatever happened; what was removed, and whether the lock
+    was left for the server's revert to release."""
+    if confirm:
+        disarm(site_dir, service)
+    # A switch nobody confirmed is the server's to revert: it keeps the lock until then.
+    left_to_the_server = pending(site_dir)
     try:
-        if record:
+        if keep < 1:
+            raise ValueError(f"keep must be at least 1, not {keep}")
+        if record and not left_to_the_server:
             append_record(log, record)
         removed = old_paths(site_dir, keep, protect) if cleanup else []
         for path in removed:
             remove(path)
-        return removed
+        return removed, left_to_the_server
     finally:
         # The next deploy must not find the lock taken, even when this one failed here.
-        release(lock, holder)
+        if not left_to_the_server:
+            release(lock, token)
 
 
 def main():
@@ -147,21 +175,24 @@ def main():
         argument_spec={
             "site_dir": {"type": "path", "required": True},
             "lock": {"type": "path", "required": True},
-            "holder": {"type": "str", "required": True},
+            "token": {"type": "str", "required": True, "no_log": False},
             "record": {"type": "dict"},
             "log": {"type": "path"},
             "cleanup": {"type": "bool", "default": False},
             "keep": {"type": "int", "default": 3},
             "protect": {"type": "list", "elements": "str", "default": []},
+            "confirm": {"type": "bool", "default": False},
+            "service": {"type": "str", "default": ""},
         },
-        required_by={"record": "log"},
+        required_by={"record": "log", "confirm": "service"},
         supports_check_mode=False,
     )
     try:
-        removed = finish(**module.params)
+        removed, left = finish(**module.params)
     except (OSError, ValueError) as error:
         module.fail_json(msg=f"could not finish the deploy of {module.params['site_dir']}: {error}")
-    module.exit_json(changed=bool(module.params["record"] or removed), removed=removed)
+    changed = bool(module.params["record"] or removed or module.params["confirm"])
+    module.exit_json(changed=changed, removed=removed, left_to_the_server=left)
 
 
 if __name__ == "__main__":

@@ -19,9 +19,12 @@ description:
   - With O(lock), when the deploy is to change something (RV(changes_needed)), first
     takes the site's deploy lock, then reads the state again under it, so that no other
     deploy changes what this one acts on. Of two runs that try at once, exactly one gets
-    the lock (a directory, made atomically, holding O(lock_holder)); the other gets
-    RV(lock) with C(acquired) false and who holds it. Release it with release_finish.
-    Nothing else is changed, and nothing at all in check mode.
+    the lock (a directory holding its holder, made in one step); the other gets RV(lock)
+    with C(acquired) false and who holds it. Release it with release_finish. Nothing
+    else is changed, and nothing at all in check mode.
+  - The action plugin of the same name, on the control node, says who takes the lock;
+    when another run holds it and is provably dead (its process is gone, on this control
+    node; or, from another, its lease has run out), it takes the lock over, saying so.
   - The layout is the django_app role's. C(current) and C(previous) are links to
     C(releases/<commit>); a release is complete once its C(REVISION) file exists,
     a virtualenv once its C(.complete) file exists.
@@ -59,12 +62,33 @@ options:
   lock:
     description: The site's deploy lock (a directory) to take when changes are needed.
     type: path
-  lock_holder:
-    description: Who takes the lock, and since when; only the same holder releases it.
-      Required with O(lock).
+  lock_doing:
+    description: What the run does (deploying <commit>, say), for the holder's description.
+      The action plugin of the same name makes O(lock_holder) from it.
     type: str
+    default: ""
+  lock_lease:
+    description: Seconds after which a lock taken from another control node is taken
+      over, since its process cannot be checked from here. The action plugin reads it.
+    type: int
+    default: 1800
+  lock_holder:
+    description: Who takes the lock - its token, who, on which control node, which
+      process, since and until when, doing what. Made by the action plugin; not for
+      tasks.
+    type: dict
+  take_over:
+    description: Take over the lock from the holder of this token, found dead (the action
+      plugin sets it).
+    type: str
+    default: ""
   break_lock:
-    description: First remove a lock someone else left.
+    description: First remove a lock, whoever holds it (RV(lock.replaced) says whose).
+    type: bool
+    default: false
+  always_lock:
+    description: Take the lock even when nothing is to change (a restart, provisioning,
+      a management command).
     type: bool
     default: false
 """
@@ -133,7 +157,8 @@ changes_needed:
   type: bool
   returned: always
 lock:
-  description: Whether the lock was acquired (C(acquired)) and who holds it (C(holder)).
+  description: Whether the lock was acquired (C(acquired)), who holds it (C(holder), and
+    C(held_by) for people), and whose lock this run took over or broke (C(replaced)).
   type: dict
   returned: when O(lock) is given, changes are needed and not in check mode
 """
@@ -214,19 +239,20 @@ def state(
     }
 
 
-def read_under_lock(lock, lock_holder, break_lock, **state_options):
-    """The state; when it calls for changes, taken again under the deploy lock."""
+def read_under_lock(lock, lock_holder, take_over, break_lock, always_lock, **state_options):
+    """The state; when it calls for changes (or always_lock), taken again under the
+    site's lock."""
     found = state(**state_options)
-    if not (lock and found["set_up"] and found["changes_needed"]):
+    if not (lock and found["set_up"] and (found["changes_needed"] or always_lock)):
         return found
-    taken = take(lock, lock_holder, break_lock)
+    taken = take(lock, lock_holder, take_over, break_lock)
     if not taken["acquired"]:
         return {**found, "lock": taken}
     found = state(**state_options)
-    if not found["changes_needed"]:
+    if not (found["changes_needed"] or always_lock):
         # Another deploy did it meanwhile: nothing to do, nothing held.
-        release(lock, lock_holder)
-        return found
+        release(lock, lock_holder["token"])
+        return {**found, "lock": {**taken, "acquired": False, "released": True}}
     return {**found, "lock": taken}
 
 
@@ -242,8 +268,10 @@ def main():
             "secret_file": {"type": "path"},
             "secret": {"type": "str", "default": "", "no_log": True},
             "lock": {"type": "path"},
-            "lock_holder": {"type": "str"},
+            "lock_holder": {"type": "dict"},
+            "take_over": {"type": "str", "default": ""},
             "break_lock": {"type": "bool", "default": False},
+            "always_lock": {"type": "bool", "default": False},
         },
         required_by={"lock": "lock_holder"},
         supports_check_mode=True,

@@ -8,6 +8,7 @@ import urllib.error
 import urllib.request
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import arm, disarm
 
 DOCUMENTATION = r"""
 ---
@@ -56,9 +57,27 @@ options:
     default: X-App-Release
   health_retries:
     description: How many more times to ask, a second apart, each request waiting at most
-      5 seconds.
+      5 seconds; not negative.
     type: int
     default: 20
+  confirm_within:
+    description:
+      - Seconds within which the switch must be confirmed (release_finish with
+        C(confirm)); otherwise the server goes back by itself to the release C(current)
+        pointed to, with the settings and the C(previous) link it had, records it in the
+        deploy log and releases the site's lock. A transient systemd timer does it, so
+        that a control node that dies, or loses the server, leaves no unconfirmed release
+        behind.
+      - 0 for no such guard; it also voids a guard armed earlier (a switch back, a
+        restart).
+    type: int
+    default: 0
+  revert_plan:
+    description: What the server's revert needs besides the links - C(lock) and C(token)
+      (the lock to release), C(log) (the deploy log), C(record) (the fields of its line),
+      C(settings_file) and C(settings_backup) (the settings to put back, if they changed).
+    type: dict
+    default: {}
 """
 
 EXAMPLES = r"""
@@ -173,6 +192,54 @@ def serve(service, health_url, health_host, health_header, health_retries, relea
     return wait_until_serving(health_url, health_host, health_header, release, health_retries)
 
 
+def checked(params):
+    """The numbers, before anything changes: refused with their names."""
+    for name in ("health_retries", "confirm_within"):
+        if params[name] < 0:
+            raise ValueError(f"{name} is {params[name]}: it cannot be negative")
+    revision = os.path.join(params["site_dir"], "releases", params["release"], "REVISION")
+    if not os.path.exists(revision):
+        raise ValueError(
+            f"release {params['release']} is not complete on this server (no {revision})"
+        )
+
+
+def guard(params):
+    """Arm the server's own revert (when the switch is to be confirmed), or void an
+    earlier one (a switch back, a restart: the control node is acting)."""
+    site_dir, service = params["site_dir"], params["service"]
+    if not params["confirm_within"]:
+        disarm(site_dir, service)
+        return
+    plan = dict(params["revert_plan"] or {})
+    plan["back_to"] = os.path.basename(link_target(os.path.join(site_dir, "current")) or "")
+    plan["back_previous"] = os.path.basename(link_target(os.path.join(site_dir, "previous")) or "")
+    plan["record"] = {
+        **plan.get("record", {}),
+        "commit": params["release"],
+        "previous": plan["back_to"],
+    }
+    arm(site_dir, service, params["confirm_within"], plan)
+
+
+def switch_and_serve(params):
+    """(changed, healthy, health). Once `current` has moved, every error is an
+    unhealthy answer, for the caller to go back; an armed revert covers the rest."""
+    changed = switch(params["site_dir"], params["release"], params["previous"])
+    try:
+        healthy, health = serve(
+            params["service"],
+            params["health_url"],
+            params["health_host"],
+            params["health_header"],
+            params["health_retries"],
+            params["release"],
+        )
+    except Exception as error:  # noqa: BLE001 - whatever it is, the site goes back
+        healthy, health = False, f"the check itself failed: {error!r}"
+    return changed, healthy, health
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -184,24 +251,20 @@ def main():
             "health_host": {"type": "str"},
             "health_header": {"type": "str", "default": "X-App-Release"},
             "health_retries": {"type": "int", "default": 20},
+            "confirm_within": {"type": "int", "default": 0},
+            "revert_plan": {"type": "dict", "default": {}},
         },
-        required_by={"health_url": ["service", "health_host"]},
+        required_by={"health_url": ["service", "health_host"], "confirm_within": ["service"]},
         supports_check_mode=False,
     )
     params = module.params
-    site_dir, release = params["site_dir"], params["release"]
-    revision = os.path.join(site_dir, "releases", release, "REVISION")
-    if not os.path.exists(revision):
-        module.fail_json(msg=f"release {release} is not complete on this server (no {revision})")
-    changed = switch(site_dir, release, params["previous"])
-    healthy, health = serve(
-        params["service"],
-        params["health_url"],
-        params["health_host"],
-        params["health_header"],
-        params["health_retries"],
-        release,
-    )
+    try:
+        checked(params)
+        if params["service"]:
+            guard(params)
+    except (ValueError, OSError) as error:
+        module.fail_json(msg=f"nothing was switched: {error}")
+    changed, healthy, health = switch_and_serve(params)
     module.exit_json(changed=changed or bool(params["service"]), healthy=healthy, health=health)
 
 

@@ -37,6 +37,12 @@ def playbook(*args):
             "django_app_site_name 'Not_A_Host' is not a valid host name",
         ),
         (["-e", "site_name="], "django_app_site_name '' is not a valid host name"),
+        (
+            ["-e", "django_app_health_retries=-1"],
+            "django_app_health_retries (-1) cannot be negative",
+        ),
+        (["-e", "django_app_confirm_within=0"], "django_app_confirm_within (0)"),
+        (["-e", "django_app_lock_lease=-5"], "django_app_lock_lease (-5)"),
     ],
 )
 def test_deploy_refuses_bad_variables(arguments, message):

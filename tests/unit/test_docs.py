@@ -76,6 +76,8 @@ def test_ansible_doc_shows_each_module_with_the_options_its_tasks_pass(module):
     assert shown.returncode == 0 and not shown.stderr, shown.stderr
     options = set(json.loads(shown.stdout)[name]["doc"]["options"])
     for path, arguments in tasks_calling(module.stem):
+        if isinstance(arguments, str):
+            continue  # arguments given whole, as a variable
         undocumented = set(arguments) - options
         assert not undocumented, f"{path.name} passes {undocumented} to {module.stem}"
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import sqlite3
+import subprocess
 import sys
 import tarfile
 import threading
@@ -17,6 +18,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils import (
     deploy_lock,
     django_command,
     sqlite_copy,
+    switch_guard,
 )
 from ansible_collections.superlists_ops.django.plugins.modules import (
     rehearse_migrations,
@@ -88,13 +90,28 @@ def test_state_tells_complete_partial_and_settings(site):
     assert not from_the_inventory["secret_current"] and from_the_inventory["changes_needed"]
 
 
-def read_state(site, commit, holder):
-    """The state for a deploy of `commit` by `holder`, on a site with settings and a key."""
+def holder(who, since="10:00"):
+    """A lock holder as the release_state action makes it."""
+    return {
+        "token": f"token-of-{who}",
+        "by": f"{who}@laptop",
+        "host": "laptop",
+        "pid": 123,
+        "pid_start": 456,
+        "since": since,
+        "expires": 0,
+        "doing": "deploying",
+    }
+
+
+def read_state(site, commit, who, **lock_options):
+    """The state for a deploy of `commit` by `who`, on a site with settings and a key."""
     (site / "shared" / "secret_key").write_text("key")
+    options = {"take_over": "", "break_lock": False, "always_lock": False, **lock_options}
     return release_state.read_under_lock(
         str(site / "deploy.lock"),
-        holder,
-        False,
+        holder(who),
+        **options,
         site_dir=str(site),
         commit=commit,
         requirements_hash="v1",
@@ -113,18 +130,24 @@ def test_state_takes_the_lock_only_when_the_deploy_changes_something(site):
 
     nothing_to_do = read_state(site, COMMITS[0], "alice")
     assert "lock" not in nothing_to_do and not (site / "deploy.lock").exists()
+    restart = read_state(site, COMMITS[0], "alice", always_lock=True)
+    assert restart["lock"]["acquired"]
+    deploy_lock.release(str(site / "deploy.lock"), "token-of-alice")
 
     new_commit = read_state(site, COMMITS[1], "alice")
-    assert new_commit["lock"] == {"acquired": True, "holder": "alice"}
-    assert deploy_lock.read_holder(str(site / "deploy.lock")) == "alice"
+    assert new_commit["lock"]["acquired"] and new_commit["lock"]["replaced"] == ""
+    assert deploy_lock.read(str(site / "deploy.lock")) == holder("alice")
 
 
 def test_state_says_who_holds_the_lock(site):
-    deploy_lock.take(str(site / "deploy.lock"), "alice since 10:00", break_lock=False)
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
 
     refused = read_state(site, COMMITS[0], "bob")
 
-    assert refused["lock"] == {"acquired": False, "holder": "alice since 10:00"}
+    assert not refused["lock"]["acquired"]
+    assert refused["lock"]["held_by"] == (
+        "alice@laptop (process 123 on laptop) since 10:00, deploying"
+    )
 
 
 def test_switch_moves_current_and_previous_and_marks_the_time(site):
@@ -233,18 +256,27 @@ def test_cleanup_keeps_the_newest_backups_of_each_kind(site):
 
 
 def finish(site, **options):
-    arguments = {"record": None, "cleanup": False, "keep": 2, "protect": [], **options}
+    arguments = {
+        "record": None,
+        "cleanup": False,
+        "keep": 2,
+        "protect": [],
+        "confirm": False,
+        "service": "",
+        **options,
+    }
     lock, log = str(site / "deploy.lock"), str(site / "deploys.log")
-    return release_finish.finish(str(site), lock, "alice", log=log, **arguments)
+    return release_finish.finish(str(site), lock, "token-of-alice", log=log, **arguments)
 
 
 def test_finish_records_then_cleans_up_then_unlocks(site):
     for age, commit in enumerate(COMMITS[:3]):
         make_release(site, commit, went_live=1000 + age)
-    deploy_lock.take(str(site / "deploy.lock"), "alice", break_lock=False)
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
 
-    removed = finish(site, record={"commit": COMMITS[2], "outcome": "deployed"}, cleanup=True)
+    removed, left = finish(site, record={"commit": COMMITS[2], "outcome": "deployed"}, cleanup=True)
 
+    assert not left
     assert [Path(path).name for path in removed] == [COMMITS[0]]
     assert json.loads((site / "deploys.log").read_text()) == {
         "commit": COMMITS[2],
@@ -254,7 +286,7 @@ def test_finish_records_then_cleans_up_then_unlocks(site):
 
 
 def test_finish_unlocks_even_when_cleaning_up_fails(site):
-    deploy_lock.take(str(site / "deploy.lock"), "alice", break_lock=False)
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
 
     with pytest.raises(ValueError, match="keep must be at least 1"):
         finish(site, cleanup=True, keep=0)
@@ -263,25 +295,103 @@ def test_finish_unlocks_even_when_cleaning_up_fails(site):
     assert not (site / "deploys.log").exists()
 
 
-def test_lock_is_taken_once_and_says_by_whom(site):
+def test_an_unconfirmed_switch_and_its_lock_are_left_to_the_servers_revert(site):
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
+    (site / switch_guard.PLAN).write_text("{}")
+
+    _, left = finish(site, record={"outcome": "reverted"})
+
+    assert left and (site / "deploy.lock").exists() and not (site / "deploys.log").exists()
+    _, left = finish(site, record={"outcome": "deployed"}, confirm=True, service="app")
+    assert not left and not (site / "deploy.lock").exists()
+    assert not (site / switch_guard.PLAN).exists()
+
+
+def revert_plan(site, **fields):
+    return {
+        "back_to": COMMITS[0],
+        "back_previous": "",
+        "service": "gunicorn-example.com",
+        "within": 60,
+        "lock": str(site / "deploy.lock"),
+        "token": "token-of-alice",
+        "log": str(site / "deploys.log"),
+        "record": {"site": "example.com", "commit": COMMITS[1], "previous": COMMITS[0]},
+        "settings_file": str(site / "shared" / "env"),
+        "settings_backup": str(site / "shared" / "env.backup"),
+        **fields,
+    }
+
+
+def test_the_servers_revert_goes_back_records_and_unlocks(site):
+    for commit in COMMITS[:2]:
+        make_release(site, commit)
+    release_switch.switch(str(site), COMMITS[1], COMMITS[0])
+    (site / "shared" / "env").write_text("NEW=1\n")
+    (site / "shared" / "env.backup").write_text("OLD=1\n")
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
+    (site / switch_guard.PLAN).write_text(json.dumps(revert_plan(site)))
+    program = site / switch_guard.PROGRAM
+    program.write_text(switch_guard.REVERT_PROGRAM)
+
+    subprocess.run([sys.executable, str(program), str(site)], check=True, capture_output=True)
+
+    assert os.readlink(site / "current").endswith(COMMITS[0])
+    assert not (site / "previous").exists()
+    assert (site / "shared" / "env").read_text() == "OLD=1\n"
+    record = json.loads((site / "deploys.log").read_text())
+    assert record["outcome"] == "reverted by the server: not confirmed within 60 s"
+    assert record["commit"] == COMMITS[1]
+    assert not (site / "deploy.lock").exists() and not (site / switch_guard.PLAN).exists()
+    # Confirmed meanwhile (no plan): it does nothing.
+    subprocess.run([sys.executable, str(program), str(site)], check=True, capture_output=True)
+    assert os.readlink(site / "current").endswith(COMMITS[0])
+
+
+def test_lock_is_taken_once_with_its_holder_and_says_by_whom(site):
     lock = str(site / "deploy.lock")
 
-    first = deploy_lock.take(lock, "alice since 10:00", break_lock=False)
-    second = deploy_lock.take(lock, "bob since 10:01", break_lock=False)
+    first = deploy_lock.take(lock, holder("alice"))
+    second = deploy_lock.take(lock, holder("bob", since="10:01"))
 
-    assert first == {"acquired": True, "holder": "alice since 10:00"}
-    assert second == {"acquired": False, "holder": "alice since 10:00"}
+    assert first["acquired"] and not second["acquired"]
+    assert second["holder"] == holder("alice")
+    # Made in one step: no moment when the lock is there without its holder.
+    assert os.listdir(lock) == ["holder.json"]
+    assert not [name for name in os.listdir(site) if name.startswith(".deploy.lock.")]
 
 
-def test_lock_is_released_only_by_its_holder_and_broken_on_request(site):
+def test_lock_is_released_only_by_its_holder(site):
     lock = str(site / "deploy.lock")
-    deploy_lock.take(lock, "alice", break_lock=False)
+    deploy_lock.take(lock, holder("alice"))
 
-    assert deploy_lock.release(lock, "bob") == "alice"
+    assert deploy_lock.release(lock, "token-of-bob").startswith("alice@laptop")
     assert os.path.isdir(lock)
-    assert deploy_lock.take(lock, "bob", break_lock=True)["acquired"]
-    deploy_lock.release(lock, "bob")
+    deploy_lock.release(lock, "token-of-alice")
     assert not os.path.exists(lock)
+
+
+def test_lock_is_taken_over_only_from_the_holder_found_dead(site):
+    lock = str(site / "deploy.lock")
+    deploy_lock.take(lock, holder("alice"))
+
+    stale = deploy_lock.take(lock, holder("carol"), take_over="token-of-someone-else")
+    taken = deploy_lock.take(lock, holder("bob"), take_over="token-of-alice")
+
+    assert not stale["acquired"]
+    assert taken["acquired"] and taken["replaced"].startswith("alice@laptop")
+    assert deploy_lock.read(lock)["token"] == "token-of-bob"
+
+
+def test_a_lock_with_no_holder_is_taken_and_a_broken_one_names_its_holder(site):
+    lock = site / "deploy.lock"
+    lock.mkdir()  # what a crash between mkdir and writing the holder left, before
+
+    empty = deploy_lock.take(str(lock), holder("alice"))
+    broken = deploy_lock.take(str(lock), holder("bob"), break_lock=True)
+
+    assert empty["acquired"] and empty["replaced"].startswith("nobody")
+    assert broken["acquired"] and broken["replaced"].startswith("alice@laptop")
 
 
 def test_backup_is_a_consistent_copy_of_a_database_in_use(site):

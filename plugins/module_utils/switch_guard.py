@@ -1,0 +1,129 @@
+"""The server's own way back from a switch nobody confirmed ("commit confirmed").
+
+Before `current` moves, the switch writes a plan (switch.json: the release to go
+back to, the settings to put back, the lock and the record) and arms a transient
+systemd timer that runs the revert program after a bound. The control node
+confirms (disarms) once every site of the group serves the new release; when the
+control node dies or loses the server first, the server goes back by itself,
+records it and releases the site's lock. Plan and program live in the site's
+directory; the lock's guard serializes the program with the control node.
+"""
+
+import fcntl
+import json
+import os
+import subprocess
+
+PLAN = "switch.json"
+PROGRAM = ".revert-unconfirmed.py"
+GUARD = "deploy.lock.guard"
+
+# Run by systemd, alone: Python's standard library only.
+REVERT_PROGRAM = r"""
+import fcntl, json, os, shutil, subprocess, sys, time
+
+site_dir = sys.argv[1]
+
+
+def point(name, commit):
+    link = os.path.join(site_dir, name)
+    if not commit:
+        if os.path.islink(link):
+            os.unlink(link)
+        return
+    staging = f"{link}.revert.new"
+    if os.path.lexists(staging):
+        os.unlink(staging)
+    os.symlink(os.path.join(site_dir, "releases", commit), staging)
+    os.replace(staging, link)
+
+
+with open(os.path.join(site_dir, "GUARD"), "a") as guard:
+    fcntl.flock(guard, fcntl.LOCK_EX)
+    try:
+        with open(os.path.join(site_dir, "PLAN")) as plan_file:
+            plan = json.load(plan_file)
+    except FileNotFoundError:
+        sys.exit(0)  # confirmed, or reverted by the control node, meanwhile
+    point("current", plan["back_to"])
+    point("previous", plan["back_previous"])
+    backup = plan.get("settings_backup")
+    if backup and os.path.exists(backup):
+        shutil.copy2(backup, plan["settings_file"])
+    service = plan["service"]
+    subprocess.run(["systemctl", "reset-failed", service], check=False)
+    action = "restart" if plan["back_to"] else "stop"
+    subprocess.run(["systemctl", action, service], check=False)
+    record = dict(plan["record"])
+    record["time"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
+    record["outcome"] = f"reverted by the server: not confirmed within {plan['within']} s"
+    with open(plan["log"], "a") as log:
+        log.write(json.dumps(record) + "\n")
+    lock = plan["lock"]
+    try:
+        with open(os.path.join(lock, "holder.json")) as holder:
+            if json.load(holder).get("token") == plan["token"]:
+                shutil.rmtree(lock)
+    except (OSError, ValueError):
+        pass
+    os.unlink(os.path.join(site_dir, "PLAN"))
+""".replace("GUARD", GUARD).replace("PLAN", PLAN)
+
+
+def unit(service):
+    return f"{service}-confirm"
+
+
+def systemctl(*args):
+    subprocess.run(["systemctl", *args], capture_output=True, check=False)
+
+
+def pending(site_dir):
+    return os.path.exists(os.path.join(site_dir, PLAN))
+
+
+def disarm(site_dir, service):
+    """The switch confirmed, or undone by the control node: no revert by the server.
+    True when there was one armed."""
+    plan = os.path.join(site_dir, PLAN)
+    with open(os.path.join(site_dir, GUARD), "a") as guard:
+        fcntl.flock(guard, fcntl.LOCK_EX)
+        armed = os.path.exists(plan)
+        if armed:
+            os.unlink(plan)
+    if armed:
+        systemctl("stop", f"{unit(service)}.timer", f"{unit(service)}.service")
+        systemctl("reset-failed", f"{unit(service)}.timer", f"{unit(service)}.service")
+    return armed
+
+
+def arm(site_dir, service, within, plan):
+    """Revert by the server in `within` seconds, unless disarmed first."""
+    disarm(site_dir, service)
+    program = os.path.join(site_dir, PROGRAM)
+    with open(program, "w") as source:
+        source.write(REVERT_PROGRAM)
+    os.chmod(program, 0o700)
+    staging = os.path.join(site_dir, f".{PLAN}.new")
+    with open(staging, "w") as plan_file:
+        json.dump({**plan, "service": service, "within": within}, plan_file)
+    os.chmod(staging, 0o600)
+    os.replace(staging, os.path.join(site_dir, PLAN))
+    started = subprocess.run(
+        [
+            "systemd-run",
+            f"--unit={unit(service)}",
+            f"--on-active={within}s",
+            "--timer-property=AccuracySec=1s",
+            f"--description=Revert {site_dir} unless its switch is confirmed",
+            "/usr/bin/python3",
+            program,
+            site_dir,
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if started.returncode != 0:
+        disarm(site_dir, service)
+        raise OSError(f"could not arm the server's revert: {started.stderr.strip()}")

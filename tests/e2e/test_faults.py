@@ -1,0 +1,281 @@
+"""Faults in the middle of a deploy, each under load: the control node killed at
+three moments, a server lost during the switch, a site that does not serve, a
+full disk, a restart during a deploy. After each: every site answers 200 from a
+release that served; a list made before is still there; the lock is free or
+taken over by the next run; and the next deploy succeeds. Processes are ended by
+their own process group, never by name."""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import time
+
+import pytest
+from testbed import LIVE, STAGING, Load, inventory_variable, on_server, output, sql
+
+CONFIRM_WITHIN = 15
+SLOW_MIGRATION = "superlists/lists/migrations/0007_e2e_slow.py"
+SLOW_MIGRATION_CODE = """
+import time
+
+from django.db import migrations
+
+
+def wait(apps, schema_editor):
+    time.sleep(8)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.RunPython(wait, migrations.RunPython.noop)]
+"""
+REPORT = []
+
+
+@pytest.fixture(scope="module", autouse=True)
+def report():
+    """The table the note gives: each fault, and what it left."""
+    yield
+    lines = [
+        "| Fault | Sites served after | Failed requests | Data | Lock |",
+        "|---|---|---:|---|---|",
+    ]
+    lines += [f"| {' | '.join(str(cell) for cell in row)} |" for row in REPORT]
+    results = os.path.join(os.path.dirname(__file__), "..", "..", "bench", "results")
+    os.makedirs(results, exist_ok=True)
+    with open(os.path.join(results, "faults.md"), "w") as table:
+        table.write("\n".join(lines) + "\n")
+
+
+def deploy(repo, *args):
+    return repo.playbook(
+        "playbooks/deploy.yml", "-e", f"django_app_confirm_within={CONFIRM_WITHIN}", *args
+    )
+
+
+def start_deploy(repo, *args, env=None):
+    return repo.start(
+        "playbooks/deploy.yml", "-e", f"django_app_confirm_within={CONFIRM_WITHIN}", *args, env=env
+    )
+
+
+def kill_at(process, marker):
+    """Read the run's output until `marker`, then kill it and its SSH connections."""
+    seen = []
+    for line in process.stdout:
+        seen.append(line)
+        if marker in line:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+            return "".join(seen)
+    pytest.fail(f"the run ended before {marker!r}:\n{''.join(seen)}")
+
+
+def a_list(site):
+    """A list with an item, written before the fault; its text."""
+    text = f"written before the fault {time.time_ns()}"
+    newest = "(SELECT max(id) FROM lists_list)"
+    sql(
+        site,
+        "INSERT INTO lists_list DEFAULT VALUES;"
+        f" INSERT INTO lists_item (text, list_id) VALUES ('{text}', {newest})",
+    )
+    return text
+
+
+def kept(site, text):
+    return sql(site, f"SELECT count(*) FROM lists_item WHERE text = '{text}'") == [[1]]
+
+
+def lock(site):
+    return "deploy.lock" in on_server(site.name, f"ls {site.dir}", "root").split()
+
+
+def last_record(site):
+    return json.loads(on_server(site.name, f"tail -n 1 {site.dir}/deploys.log", "root"))
+
+
+def wait_for(condition, seconds, what):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, f"{what} within {seconds} s"
+        time.sleep(1)
+
+
+def serving(repo, *args):
+    run = deploy(repo, *args)
+    assert run.returncode == 0, output(run)
+    return STAGING.serving(), LIVE.serving()
+
+
+def row(fault, before, load, text_site, text):
+    after = (STAGING.serving(), LIVE.serving())
+    served = "the old release" if after == before else f"{after[0][:7]} / {after[1][:7]}"
+    REPORT.append(
+        [
+            fault,
+            served,
+            load.report.failed,
+            "kept" if kept(text_site, text) else "LOST",
+            "held" if lock(STAGING) or lock(LIVE) else "free",
+        ]
+    )
+
+
+def test_killed_during_the_upload_the_site_keeps_its_release_and_the_next_run_takes_over(repo):
+    before = serving(repo)
+    text = a_list(LIVE)
+    repo.commit("Deployed by a run killed during the upload")
+
+    with Load(LIVE) as load:
+        kill_at(
+            start_deploy(repo, "--limit", "live"), "Lay out the release and list the migrations"
+        )
+        assert LIVE.serving() == before[1]
+        assert lock(LIVE), "the killed run's lock is left"
+        next_run = deploy(repo, "--limit", "live")
+
+    assert next_run.returncode == 0, output(next_run)
+    assert "took over the deploy lock of" in output(next_run) and "is gone" in output(next_run)
+    assert LIVE.serving() == repo.head() and kept(LIVE, text) and not lock(LIVE)
+    assert load.report.failed == 0, load.report
+    row("SIGKILL during the upload", before, load, LIVE, text)
+
+
+def test_killed_during_the_migration_the_site_keeps_its_release(repo):
+    before = serving(repo)
+    text = a_list(LIVE)
+    repo.commit("A slow migration, killed", {SLOW_MIGRATION: SLOW_MIGRATION_CODE})
+
+    with Load(LIVE) as load:
+        kill_at(start_deploy(repo, "--limit", "live"), "Apply the migrations")
+        time.sleep(2)
+        recovered = (LIVE.serving(), kept(LIVE, text))
+    row("SIGKILL during the migration", before, load, LIVE, text)
+    next_run = deploy(repo, "--limit", "live")
+
+    assert recovered == (before[1], True)
+    assert next_run.returncode == 0, output(next_run)
+    assert LIVE.serving() == repo.head() and kept(LIVE, text) and not lock(LIVE)
+    assert load.report.failed == 0, load.report
+
+
+def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
+    before = serving(repo)
+    text = a_list(LIVE)
+    new = repo.commit("Switched, then the control node died")
+
+    with Load(LIVE) as load:
+        kill_at(start_deploy(repo, "--limit", "live"), "Note whether the site serves the release")
+        assert LIVE.serving() == new, "switched, not yet confirmed"
+        wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 15, "the server went back")
+        wait_for(lambda: not lock(LIVE), 10, "the server released the lock")
+
+    record = last_record(LIVE)
+    assert record["outcome"] == f"reverted by the server: not confirmed within {CONFIRM_WITHIN} s"
+    assert (record["commit"], record["previous"]) == (new, before[1])
+    assert kept(LIVE, text) and load.report.failed == 0, load.report
+    row("SIGKILL right after the switch", before, load, LIVE, text)
+    assert serving(repo)[1] == new
+
+
+def test_a_server_lost_during_the_switch_the_group_goes_back(repo, tmp_path):
+    before = serving(repo)
+    text = a_list(STAGING)
+    new = repo.commit("Switched while live's server froze")
+    container = inventory_variable(LIVE.name, "testbed_container")
+    # New SSH connections (not the ones an earlier run keeps open) that notice a
+    # frozen server within seconds.
+    ssh = {
+        "ANSIBLE_SSH_CONTROL_PATH_DIR": str(tmp_path / "cp"),
+        "ANSIBLE_SSH_ARGS": "-o ControlMaster=auto -o ControlPersist=60s"
+        " -o ServerAliveInterval=2 -o ServerAliveCountMax=2",
+    }
+
+    with Load(STAGING) as load:
+        run = start_deploy(repo, env=ssh)
+        seen = []
+        for line in run.stdout:
+            seen.append(line)
+            if "Switch, restart the app server and check it serves release" in line:
+                subprocess.run(["docker", "pause", container], check=True)
+                break
+        seen.append(run.communicate(timeout=300)[0])
+        assert run.returncode != 0, "".join(seen)
+        wait_for(lambda: STAGING.serving() == before[0], 30, "staging went back")
+    subprocess.run(["docker", "unpause", container], check=True)
+    wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 30, "live went back by itself")
+
+    assert kept(STAGING, text) and load.report.failed == 0, load.report
+    row("live's server frozen (docker pause) during the switch", before, load, STAGING, text)
+    # Live's lock: released by its server's revert, or taken over from the dead run.
+    assert serving(repo) == (new, new)
+
+
+def test_a_site_that_does_not_serve_sends_the_group_back(repo):
+    before = serving(repo)
+    text = a_list(STAGING)
+    hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
+    inventory = hosts.read_text()
+    hosts.write_text(
+        inventory.replace(
+            "testbed_debian: trixie",
+            "testbed_debian: trixie\n              django_app_health_path: /no-such-page",
+        )
+    )
+    repo.commit("A release live's health check refuses")
+
+    with Load(STAGING) as load:
+        run = deploy(repo)
+
+    assert run.returncode != 0 and "did not serve on every host of the play" in output(run)
+    assert (STAGING.serving(), LIVE.serving()) == before
+    assert not lock(STAGING) and not lock(LIVE)
+    assert kept(STAGING, text) and load.report.failed == 0, load.report
+    row("live's health check fails (two sites)", before, load, STAGING, text)
+    hosts.write_text(inventory)
+    repo.commit("Live's health check as it was")
+    assert serving(repo) == (repo.head(), repo.head())
+
+
+def test_a_full_disk_during_the_upload_stops_the_deploy_before_the_switch(repo):
+    before = serving(repo)
+    text = a_list(LIVE)
+    repo.commit("Uploaded to a full disk")
+    tmp = "/home/elspeth/.ansible/tmp"
+    on_server(LIVE.name, f"mkdir -p {tmp} && mount -t tmpfs -o size=4k tmpfs {tmp}", "root")
+    try:
+        with Load(LIVE) as load:
+            run = deploy(repo, "--limit", "live")
+    finally:
+        on_server(LIVE.name, f"umount {tmp}", "root")
+
+    assert run.returncode != 0 and re.search(r"No space left on device|Errno 28", output(run)), (
+        output(run)
+    )
+    assert LIVE.serving() == before[1] and not lock(LIVE)
+    assert kept(LIVE, text) and load.report.failed == 0, load.report
+    row("a full disk during the upload", before, load, LIVE, text)
+    assert serving(repo, "--limit", "live")[1] == repo.head()
+
+
+def test_a_restart_during_a_deploy_is_refused_by_the_lock(repo):
+    before = serving(repo)
+    text = a_list(LIVE)
+    new = repo.commit(
+        "A slow migration, and a restart meanwhile", {SLOW_MIGRATION: SLOW_MIGRATION_CODE}
+    )
+
+    with Load(LIVE) as load:
+        first = start_deploy(repo, "--limit", "live")
+        wait_for(lambda: lock(LIVE), 60, "the deploy took the lock")
+        restart = repo.playbook("playbooks/deploy.yml", "--limit", "live", "--tags", "restart")
+        first_output = first.communicate(timeout=300)[0]
+
+    assert restart.returncode != 0 and "holds its lock" in output(restart)
+    assert first.returncode == 0, first_output
+    assert LIVE.serving() == new and kept(LIVE, text) and not lock(LIVE)
+    assert load.report.failed == 0, load.report
+    row("--tags restart during a deploy", before, load, LIVE, text)
