@@ -16,6 +16,7 @@ import re
 import shutil
 import signal
 import subprocess
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -344,3 +345,27 @@ class Load:
         # hey stops and reports on SIGINT.
         self.process.send_signal(signal.SIGINT)
         self.report = parse_hey(self.process.communicate(timeout=30)[0])
+
+
+SLOW_MIGRATION_CODE = """
+import time
+
+from django.db import migrations
+
+
+def wait(apps, schema_editor):
+    time.sleep({seconds})
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.RunPython(wait, migrations.RunPython.noop)]
+"""
+
+
+def slow_migration(seconds):
+    """A migration that takes `seconds` (in the rehearsal, then for real), as files for
+    Repo.commit. Named anew each time: a database that an earlier run migrated with
+    one of these does not skip it."""
+    name = f"superlists/lists/migrations/0007_e2e_slow_{time.time_ns()}.py"
+    return {name: SLOW_MIGRATION_CODE.format(seconds=seconds)}

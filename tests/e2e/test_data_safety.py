@@ -6,7 +6,7 @@ Each test sets up the staging site it needs (most start on a new database).
 
 import time
 
-from testbed import LIVE, STAGING, manage, on_server, output, sql
+from testbed import LIVE, STAGING, manage, on_server, output, slow_migration, sql
 
 # Texts no functional test writes, so they pick out the tests' own list.
 MILK = ["Buy e2e milk", "Buy e2e milk", "Buy e2e milk", "Buy e2e milk (2)"]
@@ -22,22 +22,6 @@ class Migration(migrations.Migration):
     operations = [
         migrations.RunSQL("CREATE TABLE e2e_marker (id integer)", "DROP TABLE e2e_marker"),
     ]
-"""
-
-SLOW_MIGRATION = "superlists/lists/migrations/0007_e2e_slow.py"
-SLOW_MIGRATION_CODE = """
-import time
-
-from django.db import migrations
-
-
-def wait(apps, schema_editor):
-    time.sleep(10)
-
-
-class Migration(migrations.Migration):
-    dependencies = [("lists", "0006_item_unique_together")]
-    operations = [migrations.RunPython(wait, migrations.RunPython.noop)]
 """
 
 
@@ -226,7 +210,7 @@ def test_a_second_deploy_of_a_site_is_refused_while_one_runs(repo):
     # first deploy holding the lock for as long, whatever the speed of the rest.
     commit = repo.commit(
         "Deployed while another deploy starts",
-        {SLOW_MIGRATION: SLOW_MIGRATION_CODE},
+        slow_migration(10),
     )
     first = repo.start("playbooks/deploy.yml", "--limit", "staging")
     deadline = time.monotonic() + 60

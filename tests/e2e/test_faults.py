@@ -13,24 +13,9 @@ import subprocess
 import time
 
 import pytest
-from testbed import LIVE, STAGING, Load, inventory_variable, on_server, output, sql
+from testbed import LIVE, STAGING, Load, inventory_variable, on_server, output, slow_migration, sql
 
 CONFIRM_WITHIN = 15
-SLOW_MIGRATION = "superlists/lists/migrations/0007_e2e_slow.py"
-SLOW_MIGRATION_CODE = """
-import time
-
-from django.db import migrations
-
-
-def wait(apps, schema_editor):
-    time.sleep(8)
-
-
-class Migration(migrations.Migration):
-    dependencies = [("lists", "0006_item_unique_together")]
-    operations = [migrations.RunPython(wait, migrations.RunPython.noop)]
-"""
 REPORT = []
 
 
@@ -110,18 +95,10 @@ def serving(repo, *args):
     return STAGING.serving(), LIVE.serving()
 
 
-def row(fault, before, load, text_site, text):
-    after = (STAGING.serving(), LIVE.serving())
-    served = "the old release" if after == before else f"{after[0][:7]} / {after[1][:7]}"
-    REPORT.append(
-        [
-            fault,
-            served,
-            load.report.failed,
-            "kept" if kept(text_site, text) else "LOST",
-            "held" if lock(STAGING) or lock(LIVE) else "free",
-        ]
-    )
+def row(fault, served, load, data_kept, lock_state):
+    """A line of the table: what the sites served once the fault had passed (before
+    the next run), requests that failed meanwhile, the data, the lock."""
+    REPORT.append([fault, served, load.report.failed, "kept" if data_kept else "LOST", lock_state])
 
 
 def test_killed_during_the_upload_the_site_keeps_its_release_and_the_next_run_takes_over(repo):
@@ -133,30 +110,42 @@ def test_killed_during_the_upload_the_site_keeps_its_release_and_the_next_run_ta
         kill_at(
             start_deploy(repo, "--limit", "live"), "Lay out the release and list the migrations"
         )
-        assert LIVE.serving() == before[1]
-        assert lock(LIVE), "the killed run's lock is left"
-        next_run = deploy(repo, "--limit", "live")
+        served, held = LIVE.serving(), lock(LIVE)
 
+    row(
+        "SIGKILL during the upload",
+        "the old release",
+        load,
+        kept(LIVE, text),
+        "held by the killed run; the next run took it over",
+    )
+    assert served == before[1] and held, "the old release, and the killed run's lock"
+    next_run = deploy(repo, "--limit", "live")
     assert next_run.returncode == 0, output(next_run)
     assert "took over the deploy lock of" in output(next_run) and "is gone" in output(next_run)
     assert LIVE.serving() == repo.head() and kept(LIVE, text) and not lock(LIVE)
     assert load.report.failed == 0, load.report
-    row("SIGKILL during the upload", before, load, LIVE, text)
 
 
 def test_killed_during_the_migration_the_site_keeps_its_release(repo):
     before = serving(repo)
     text = a_list(LIVE)
-    repo.commit("A slow migration, killed", {SLOW_MIGRATION: SLOW_MIGRATION_CODE})
+    repo.commit("A slow migration, killed", slow_migration(8))
 
     with Load(LIVE) as load:
         kill_at(start_deploy(repo, "--limit", "live"), "Apply the migrations")
         time.sleep(2)
-        recovered = (LIVE.serving(), kept(LIVE, text))
-    row("SIGKILL during the migration", before, load, LIVE, text)
-    next_run = deploy(repo, "--limit", "live")
+        served = LIVE.serving()
 
-    assert recovered == (before[1], True)
+    row(
+        "SIGKILL during the migration",
+        "the old release",
+        load,
+        kept(LIVE, text),
+        "held by the killed run; the next run took it over",
+    )
+    assert served == before[1] and kept(LIVE, text)
+    next_run = deploy(repo, "--limit", "live")
     assert next_run.returncode == 0, output(next_run)
     assert LIVE.serving() == repo.head() and kept(LIVE, text) and not lock(LIVE)
     assert load.report.failed == 0, load.report
@@ -168,16 +157,24 @@ def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
     new = repo.commit("Switched, then the control node died")
 
     with Load(LIVE) as load:
-        kill_at(start_deploy(repo, "--limit", "live"), "Note whether the site serves the release")
-        assert LIVE.serving() == new, "switched, not yet confirmed"
+        # The task after the switch (not "... the release already", before it).
+        kill_at(start_deploy(repo, "--limit", "live"), "Note whether the site serves the release]")
+        switched = LIVE.serving()
         wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 15, "the server went back")
         wait_for(lambda: not lock(LIVE), 10, "the server released the lock")
 
+    row(
+        "SIGKILL right after the switch",
+        f"the new release for {CONFIRM_WITHIN} s, then the old",
+        load,
+        kept(LIVE, text),
+        "released by the server's revert",
+    )
+    assert switched == new, "switched, not yet confirmed"
     record = last_record(LIVE)
     assert record["outcome"] == f"reverted by the server: not confirmed within {CONFIRM_WITHIN} s"
     assert (record["commit"], record["previous"]) == (new, before[1])
     assert kept(LIVE, text) and load.report.failed == 0, load.report
-    row("SIGKILL right after the switch", before, load, LIVE, text)
     assert serving(repo)[1] == new
 
 
@@ -203,14 +200,19 @@ def test_a_server_lost_during_the_switch_the_group_goes_back(repo, tmp_path):
                 subprocess.run(["docker", "pause", container], check=True)
                 break
         seen.append(run.communicate(timeout=300)[0])
-        assert run.returncode != 0, "".join(seen)
         wait_for(lambda: STAGING.serving() == before[0], 30, "staging went back")
     subprocess.run(["docker", "unpause", container], check=True)
     wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 30, "live went back by itself")
 
+    row(
+        "live's server frozen (docker pause) during the switch, two sites",
+        "the old release, on both",
+        load,
+        kept(STAGING, text),
+        "staging's released; live's released by its server or taken over by the next run",
+    )
+    assert run.returncode != 0, "".join(seen)
     assert kept(STAGING, text) and load.report.failed == 0, load.report
-    row("live's server frozen (docker pause) during the switch", before, load, STAGING, text)
-    # Live's lock: released by its server's revert, or taken over from the dead run.
     assert serving(repo) == (new, new)
 
 
@@ -230,11 +232,17 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     with Load(STAGING) as load:
         run = deploy(repo)
 
+    row(
+        "live's health check fails, two sites",
+        "the old release, on both",
+        load,
+        kept(STAGING, text),
+        "free",
+    )
     assert run.returncode != 0 and "did not serve on every host of the play" in output(run)
     assert (STAGING.serving(), LIVE.serving()) == before
     assert not lock(STAGING) and not lock(LIVE)
     assert kept(STAGING, text) and load.report.failed == 0, load.report
-    row("live's health check fails (two sites)", before, load, STAGING, text)
     hosts.write_text(inventory)
     repo.commit("Live's health check as it was")
     assert serving(repo) == (repo.head(), repo.head())
@@ -252,21 +260,17 @@ def test_a_full_disk_during_the_upload_stops_the_deploy_before_the_switch(repo):
     finally:
         on_server(LIVE.name, f"umount {tmp}", "root")
 
-    assert run.returncode != 0 and re.search(r"No space left on device|Errno 28", output(run)), (
-        output(run)
-    )
+    row("a full disk during the upload", "the old release", load, kept(LIVE, text), "free")
+    assert run.returncode != 0 and re.search(r"No space left on device|Errno 28", output(run))
     assert LIVE.serving() == before[1] and not lock(LIVE)
     assert kept(LIVE, text) and load.report.failed == 0, load.report
-    row("a full disk during the upload", before, load, LIVE, text)
     assert serving(repo, "--limit", "live")[1] == repo.head()
 
 
 def test_a_restart_during_a_deploy_is_refused_by_the_lock(repo):
-    before = serving(repo)
+    serving(repo)
     text = a_list(LIVE)
-    new = repo.commit(
-        "A slow migration, and a restart meanwhile", {SLOW_MIGRATION: SLOW_MIGRATION_CODE}
-    )
+    new = repo.commit("A slow migration, and a restart meanwhile", slow_migration(8))
 
     with Load(LIVE) as load:
         first = start_deploy(repo, "--limit", "live")
@@ -274,8 +278,39 @@ def test_a_restart_during_a_deploy_is_refused_by_the_lock(repo):
         restart = repo.playbook("playbooks/deploy.yml", "--limit", "live", "--tags", "restart")
         first_output = first.communicate(timeout=300)[0]
 
+    row(
+        "--tags restart during a deploy (refused)",
+        "the deploy's new release, confirmed",
+        load,
+        kept(LIVE, text),
+        "free",
+    )
     assert restart.returncode != 0 and "holds its lock" in output(restart)
     assert first.returncode == 0, first_output
     assert LIVE.serving() == new and kept(LIVE, text) and not lock(LIVE)
     assert load.report.failed == 0, load.report
-    row("--tags restart during a deploy", before, load, LIVE, text)
+
+
+def test_a_provisioning_change_that_breaks_the_app_server_is_put_back(repo):
+    serving(repo)
+    text = a_list(LIVE)
+    unit = f"/etc/systemd/system/{LIVE.service}.service"
+    before = on_server(LIVE.name, f"cat {unit}", "root")
+
+    with Load(LIVE) as load:
+        run = repo.playbook(
+            "playbooks/provision.yml", "--limit", "live", "-e", "gunicorn_wsgi_app=no_such:app"
+        )
+
+    row(
+        "a provisioning change that breaks the app server",
+        "the old settings, put back",
+        load,
+        kept(LIVE, text),
+        "free",
+    )
+    assert run.returncode != 0 and "the files as they were are back" in output(run), output(run)
+    assert "serves again" in output(run)
+    assert on_server(LIVE.name, f"cat {unit}", "root") == before
+    assert LIVE.serving() and kept(LIVE, text) and not lock(LIVE)
+    assert load.report.failed == 0, load.report
