@@ -157,8 +157,11 @@ def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
     new = repo.commit("Switched, then the control node died")
 
     with Load(LIVE) as load:
-        # The task after the switch (not "... the release already", before it).
-        kill_at(start_deploy(repo, "--limit", "live"), "Note whether the site serves the release]")
+        # The task after the switch.
+        kill_at(
+            start_deploy(repo, "--limit", "live"),
+            "Remove the backup of the settings the site ran with before",
+        )
         switched = LIVE.serving()
         wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 15, "the server went back")
         wait_for(lambda: not lock(LIVE), 10, "the server released the lock")
