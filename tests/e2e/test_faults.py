@@ -279,16 +279,18 @@ def test_a_restart_during_a_deploy_is_refused_by_the_lock(repo):
         first = start_deploy(repo, "--limit", "live")
         wait_for(lambda: lock(LIVE), 60, "the deploy took the lock")
         restart = repo.playbook("playbooks/deploy.yml", "--limit", "live", "--tags", "restart")
+        racing = deploy(repo, "--limit", "live")
         first_output = first.communicate(timeout=300)[0]
 
     row(
-        "--tags restart during a deploy (refused)",
+        "--tags restart, and a second deploy, during a deploy (both refused)",
         "the deploy's new release, confirmed",
         load,
         kept(LIVE, text),
         "free",
     )
     assert restart.returncode != 0 and "holds its lock" in output(restart)
+    assert racing.returncode != 0 and "holds its lock" in output(racing)
     assert first.returncode == 0, first_output
     assert LIVE.serving() == new and kept(LIVE, text) and not lock(LIVE)
     assert load.report.failed == 0, load.report
