@@ -369,3 +369,26 @@ def slow_migration(seconds):
     one of these does not skip it."""
     name = f"superlists/lists/migrations/0007_e2e_slow_{time.time_ns()}.py"
     return {name: SLOW_MIGRATION_CODE.format(seconds=seconds)}
+
+
+MARKER_MIGRATION_CODE = """
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [
+        migrations.RunSQL("CREATE TABLE e2e_marker_{name} (id integer)",
+                          "DROP TABLE e2e_marker_{name}"),
+    ]
+"""
+
+
+def marker_migration():
+    """A migration that adds a table, as files for Repo.commit; named anew each time."""
+    name = time.time_ns()
+    return {
+        f"superlists/lists/migrations/0007_e2e_marker_{name}.py": MARKER_MIGRATION_CODE.format(
+            name=name
+        )
+    }

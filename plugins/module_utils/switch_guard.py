@@ -20,7 +20,7 @@ GUARD = "deploy.lock.guard"
 
 # Run by systemd, alone: Python's standard library only.
 REVERT_PROGRAM = r"""
-import fcntl, json, os, shutil, subprocess, sys, time
+import fcntl, json, os, shutil, sqlite3, subprocess, sys, time
 
 site_dir = sys.argv[1]
 
@@ -45,12 +45,27 @@ with open(os.path.join(site_dir, "GUARD"), "a") as guard:
             plan = json.load(plan_file)
     except FileNotFoundError:
         sys.exit(0)  # confirmed, or reverted by the control node, meanwhile
+    service = plan["service"]
+    restore = plan.get("restore")
+    # The copy is made (written aside, renamed) before the database changes: without
+    # it, the database has not changed.
+    if restore and os.path.exists(restore["kept"]):
+        # The database as it was before this run changed it (a rollback's), with the
+        # app server stopped, so that nothing writes to it meanwhile.
+        subprocess.run(["systemctl", "stop", f"{service}.socket", service], check=False)
+        staging = restore["database"] + ".revert.new"
+        source, copy = sqlite3.connect(restore["kept"]), sqlite3.connect(staging)
+        source.backup(copy)
+        copy.close()
+        source.close()
+        os.chown(staging, restore["uid"], restore["gid"])
+        os.chmod(staging, 0o600)
+        os.replace(staging, restore["database"])
     point("current", plan["back_to"])
     point("previous", plan["back_previous"])
     backup = plan.get("settings_backup")
     if backup and os.path.exists(backup):
         shutil.copy2(backup, plan["settings_file"])
-    service = plan["service"]
     subprocess.run(["systemctl", "reset-failed", service], check=False)
     action = "restart" if plan["back_to"] else "stop"
     subprocess.run(["systemctl", action, service], check=False)
@@ -97,8 +112,20 @@ def disarm(site_dir, service):
     return armed
 
 
+def read_plan(site_dir):
+    try:
+        with open(os.path.join(site_dir, PLAN)) as plan:
+            return json.load(plan)
+    except (OSError, ValueError):
+        return {}
+
+
 def arm(site_dir, service, within, plan):
-    """Revert by the server in `within` seconds, unless disarmed first."""
+    """Revert by the server in `within` seconds, unless disarmed first. A database
+    to put back that a plan pending already names (a rollback's) is kept."""
+    restore = read_plan(site_dir).get("restore")
+    if restore and "restore" not in plan:
+        plan = {**plan, "restore": restore}
     disarm(site_dir, service)
     program = os.path.join(site_dir, PROGRAM)
     with open(program, "w") as source:

@@ -13,7 +13,17 @@ import subprocess
 import time
 
 import pytest
-from testbed import LIVE, STAGING, Load, inventory_variable, on_server, output, slow_migration, sql
+from testbed import (
+    LIVE,
+    STAGING,
+    Load,
+    inventory_variable,
+    marker_migration,
+    on_server,
+    output,
+    slow_migration,
+    sql,
+)
 
 CONFIRM_WITHIN = 15
 REPORT = []
@@ -319,3 +329,33 @@ def test_a_provisioning_change_that_breaks_the_app_server_is_put_back(repo):
     assert on_server(LIVE.name, f"cat {unit}", "root") == before
     assert LIVE.serving() and kept(LIVE, text) and not lock(LIVE)
     assert load.report.failed == 0, load.report
+
+
+def test_killed_during_a_rollback_that_restores_the_database_the_server_puts_it_back(repo):
+    serving(repo, "--limit", "live")
+    marked = repo.commit("A migration", marker_migration())
+    assert serving(repo, "--limit", "live")[1] == marked
+    text = a_list(LIVE)  # written after the backup the rollback would restore
+
+    with Load(LIVE) as load:
+        rollback = repo.start(
+            "playbooks/rollback.yml",
+            "--limit",
+            "live",
+            "-e",
+            "django_app_rollback_database=restore",
+            "-e",
+            f"django_app_confirm_within={CONFIRM_WITHIN}",
+        )
+        kill_at(rollback, "Restore the newest of those backups")
+        wait_for(lambda: not lock(LIVE), CONFIRM_WITHIN + 20, "the server's revert")
+
+    row(
+        "SIGKILL during a rollback's restore of the database",
+        "the release it served, with the database as it was",
+        load,
+        kept(LIVE, text),
+        "released by the server's revert",
+    )
+    assert LIVE.serving() == marked and kept(LIVE, text)
+    assert last_record(LIVE)["outcome"].startswith("reverted by the server")

@@ -348,6 +348,25 @@ def test_the_servers_revert_goes_back_records_and_unlocks(site):
     assert os.readlink(site / "current").endswith(COMMITS[0])
 
 
+def test_the_servers_revert_puts_back_the_database_a_rollback_changed(site):
+    make_release(site, COMMITS[0])
+    release_switch.switch(str(site), COMMITS[0], "")
+    database, kept = site / "data" / "db.sqlite3", site / "backups" / "kept.sqlite3"
+    sqlite3.connect(kept).execute("CREATE TABLE as_it_was (id integer)").connection.commit()
+    sqlite3.connect(database).execute("CREATE TABLE restored (id integer)").connection.commit()
+    restore = {"database": str(database), "kept": str(kept), "uid": os.getuid(), "gid": os.getgid()}
+    plan = revert_plan(site, back_to=COMMITS[0], restore=restore)
+    (site / switch_guard.PLAN).write_text(json.dumps(plan))
+    program = site / switch_guard.PROGRAM
+    program.write_text(switch_guard.REVERT_PROGRAM)
+
+    subprocess.run([sys.executable, str(program), str(site)], check=True, capture_output=True)
+
+    tables = sqlite3.connect(database).execute("SELECT name FROM sqlite_master").fetchall()
+    assert tables == [("as_it_was",)]
+    assert os.readlink(site / "current").endswith(COMMITS[0])
+
+
 def test_lock_is_taken_once_with_its_holder_and_says_by_whom(site):
     lock = str(site / "deploy.lock")
 
