@@ -632,3 +632,42 @@ def test_rehearsal_migrates_a_copy_and_says_which_migration_failed(site, databas
     assert tables == [("kept",)]
     assert sorted(os.listdir(site / "data")) == ["db.sqlite3"]
     assert not [name for name in os.listdir(site) if name.startswith(".rehearsal")]
+
+
+def test_switch_refuses_bad_numbers_before_anything_changes(site):
+    make_release(site, COMMITS[0])
+    params = {
+        "site_dir": str(site),
+        "release": COMMITS[0],
+        "health_retries": -1,
+        "confirm_within": 0,
+    }
+
+    with pytest.raises(ValueError, match="health_retries is -1: it cannot be negative"):
+        release_switch.checked(params)
+    with pytest.raises(ValueError, match="confirm_within is -5"):
+        release_switch.checked({**params, "health_retries": 0, "confirm_within": -5})
+    assert not (site / "current").exists()
+
+
+def test_an_error_after_the_switch_is_an_unhealthy_answer_not_an_escape(site, monkeypatch):
+    make_release(site, COMMITS[0])
+
+    def broken(*args):
+        raise RuntimeError("the check broke")
+
+    monkeypatch.setattr(release_switch, "serve", broken)
+    changed, healthy, health = release_switch.switch_and_serve(
+        {
+            "site_dir": str(site),
+            "release": COMMITS[0],
+            "previous": None,
+            "service": "app",
+            "health_url": "http://127.0.0.1:9/",
+            "health_host": "example.com",
+            "health_header": "X-App-Release",
+            "health_retries": 0,
+        }
+    )
+
+    assert changed and not healthy and "the check broke" in health
