@@ -168,7 +168,14 @@ def make_project(path):
 def make_inventory(path, sites, testbed_dir):
     """An inventory of the project's own sites on the testbed's servers, with the
     README's group_vars, and hooks."""
-    hosts = ["all:", "  vars:", "    release_tag_prefix: TESTBED-", "  children:"]
+    hosts = [
+        "all:",
+        "  vars:",
+        "    release_tag_prefix: TESTBED-",
+        # As the testbed's inventory says: no user namespace for a service in its containers.
+        "    gunicorn_service_options: {PrivateUsers: 'no'}",
+        "  children:",
+    ]
     for group, (name, ssh_port, http_port) in sites.items():
         hosts += [
             f"    {group}:",

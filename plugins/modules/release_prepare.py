@@ -21,7 +21,8 @@ description:
   - With O(archive), lays the release out at O(release_dir), replacing whatever an
     interrupted deploy left there. It holds the archive's contents (owned by root,
     read-only to the app), a C(.venv) link to O(virtualenv), the O(static_dir) directory
-    that C(collectstatic) fills as O(app_user), and with O(database_link) a link to the
+    that C(collectstatic) fills as O(app_user) and that is then handed to root (what
+    nginx serves, the app cannot change), and with O(database_link) a link to the
     site's database. Removes O(archive).
   - Without O(archive), the release must be complete already (a deploy that stopped
     after laying it out); nothing is laid out again.
@@ -63,13 +64,13 @@ options:
     description: The virtualenv the release runs with. Required with O(archive).
     type: path
   app_user:
-    description: The user (and group of the same name) Django's commands run as and
-      that owns O(static_dir).
+    description: The user (and group of the same name) Django's commands run as, and
+      that owns O(static_dir) while C(collectstatic) fills it.
     type: str
     required: true
   static_dir:
     description: Where the app's STATIC_ROOT is, relative to the release; made for
-      O(app_user), for C(collectstatic) to fill.
+      O(app_user), for C(collectstatic) to fill, then root's.
     type: str
     default: static
   database_link:
@@ -142,6 +143,15 @@ def inside(release_dir, path, what):
     return os.path.join(release_dir, path)
 
 
+def give_to_root(directory):
+    """The tree the app user filled (collectstatic), made root's: what nginx serves
+    cannot be changed by the app."""
+    os.lchown(directory, 0, 0)
+    for root, directories, files in os.walk(directory):
+        for name in directories + files:
+            os.lchown(os.path.join(root, name), 0, 0)
+
+
 def unpack(archive, release_dir, virtualenv, app_user, static_dir, database_link, database):
     """The archive laid out as the release: code owned by root, a link to the
     virtualenv, the static files' directory for the app user, and the database's
@@ -151,9 +161,7 @@ def unpack(archive, release_dir, virtualenv, app_user, static_dir, database_link
     os.mkdir(release_dir, 0o755)
     with tarfile.open(archive) as tarball:
         tarball.extractall(release_dir, members=checked_members(tarball))
-    for root, directories, files in os.walk(release_dir):
-        for name in directories + files:
-            os.lchown(os.path.join(root, name), 0, 0)
+    give_to_root(release_dir)
     os.symlink(virtualenv, os.path.join(release_dir, ".venv"))
     static = inside(release_dir, static_dir, "static_dir")
     os.makedirs(static, 0o755, exist_ok=True)
@@ -182,6 +190,7 @@ def prepare(archive, release_dir, virtualenv, app_user, settings, plan, **layout
         call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
     )
     if archive:
+        give_to_root(inside(release_dir, layout["static_dir"], "static_dir"))
         with open(os.path.join(release_dir, "REVISION"), "w") as revision:
             revision.write(os.path.basename(release_dir) + "\n")
     return {

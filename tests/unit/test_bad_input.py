@@ -30,7 +30,10 @@ def playbook(*args):
             ["-e", "django_app_version=no-such-revision"],
             "django_app_version 'no-such-revision' is not a commit",
         ),
-        (["-e", "django_app_keep_releases=-1"], "django_app_keep_releases is -1"),
+        (
+            ["-e", "django_app_keep_releases=-1"],
+            "django_app_keep_releases (-1) must be at least 2",
+        ),
         (["-e", "django_app_keep_releases=many"], "django_app_keep_releases"),
         (
             ["-e", "site_name=Not_A_Host"],
@@ -67,3 +70,45 @@ def test_provision_refuses_a_site_name_that_is_not_a_host_name():
     assert code != 0
     assert "is not a valid host name" in output
     assert "UNREACHABLE" not in output
+
+
+@pytest.mark.parametrize(
+    ("arguments", "messages"),
+    [
+        (["-e", "site_http_port=70000"], ["site_http_port (70000) is not a port"]),
+        (["-e", "site_user='bad user'"], ["site_user 'bad user' is not a user name"]),
+        (
+            ["-e", "site_root=../../tmp"],
+            ["site_root '../../tmp' is not an absolute, normalised path"],
+        ),
+        (["-e", "nginx_listen_port=0"], ["nginx_listen_port (0) is not a port"]),
+        (["-e", "server_app_user=-x"], ["server_app_user '-x' is not a user name"]),
+        (
+            ["-e", "gunicorn_workers=-1", "-e", "gunicorn_memory_max=lots"],
+            [
+                "gunicorn_workers (-1) cannot be negative",
+                "gunicorn_memory_max 'lots' is not a size",
+            ],
+        ),
+        (
+            ["-e", '{"gunicorn_writable_paths": ["/srv/sites/../../etc"]}'],
+            ["gunicorn_writable_paths (['/srv/sites/../../etc']) holds a path"],
+        ),
+        (["-e", "nginx_post_rate=0"], ["nginx_post_rate (0) must be positive"]),
+        (["-e", "nginx_client_timeout=soon"], ["nginx_client_timeout"]),
+    ],
+)
+def test_provision_refuses_bad_settings_before_any_server_changes(arguments, messages):
+    code, output = playbook("playbooks/provision.yml", *arguments)
+
+    assert code != 0
+    for message in messages:
+        assert message in output
+    assert "UNREACHABLE" not in output
+
+
+def test_provision_with_the_inventory_settings_gets_past_the_checks():
+    code, output = playbook("playbooks/provision.yml")
+
+    assert code != 0
+    assert "UNREACHABLE" in output

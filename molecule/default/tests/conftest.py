@@ -11,20 +11,29 @@ SITE = yaml.safe_load(SITE_DEFAULTS.read_text())
 
 # Requests are made from inside the server, through nginx, as a browser would
 # (with the site's Host header); redirects are reported, not followed.
-HTTP_GET = """
+HTTP_REQUESTS = """
 import json, sys, urllib.error, urllib.request
 
 class KeepRedirects(urllib.request.HTTPRedirectHandler):
     def redirect_request(self, *args, **kwargs):
         return None
 
-request = urllib.request.Request(sys.argv[1], headers={"Host": sys.argv[2]})
-try:
-    response = urllib.request.build_opener(KeepRedirects).open(request, timeout=10)
-except urllib.error.HTTPError as error:
-    response = error
-body = response.read().decode(errors="replace")
-print(json.dumps({"status": response.status, "headers": dict(response.headers), "body": body}))
+def answer(method, url, host):
+    request = urllib.request.Request(url, method=method, headers={"Host": host})
+    try:
+        response = urllib.request.build_opener(KeepRedirects).open(request, timeout=10)
+    except urllib.error.HTTPError as error:
+        response = error
+    return {
+        "status": response.status,
+        "headers": dict(response.headers),
+        "header_lists": {name: response.headers.get_all(name) for name in response.headers},
+        "body": response.read().decode(errors="replace"),
+    }
+
+method, url, host, times = sys.argv[1:]
+answers = [answer(method, url, host) for _ in range(int(times))]
+print(json.dumps(answers if int(times) > 1 else answers[0]))
 """
 
 
@@ -50,10 +59,29 @@ def get(host):
     """GET a path through nginx on the server, with the given Host header."""
 
     def get(path, host_header):
-        url = f"http://127.0.0.1{path}"
-        return json.loads(host.check_output("python3 -c %s %s %s", HTTP_GET, url, host_header))
+        return ask(host, "GET", path, host_header)
 
     return get
+
+
+@pytest.fixture
+def post(host):
+    """POST (with no body) to a path through nginx on the server, `times` times in a row:
+    the answers, in order."""
+
+    def post(path, host_header, times):
+        return ask(host, "POST", path, host_header, times)
+
+    return post
+
+
+def ask(host, method, path, host_header, times=1):
+    url = f"http://127.0.0.1{path}"
+    return json.loads(
+        host.check_output(
+            "python3 -c %s %s %s %s %s", HTTP_REQUESTS, method, url, host_header, times
+        )
+    )
 
 
 @pytest.fixture

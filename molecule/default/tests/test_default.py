@@ -1,5 +1,7 @@
 """The provisioned and deployed server, checked from inside it."""
 
+import re
+
 from conftest import SITE
 
 APP_USER = SITE["site_user"]
@@ -24,6 +26,14 @@ def test_app_server_does_not_run_as_root(host, service):
     users = host.check_output(f"ps -o user= --pid {main_pid} --ppid {main_pid}").split()
     assert len(users) >= 2, "expected a master and its workers"
     assert set(users) == {APP_USER}
+
+
+def test_app_server_sandbox_is_rated_safe(host, service):
+    # systemd's own rating of the unit, 0 (locked down) to 10 (exposed).
+    with host.sudo():
+        report = host.check_output(f"systemd-analyze security --no-pager {service}.service")
+    exposure = float(re.search(r"Overall exposure level for \S+: ([0-9.]+)", report).group(1))
+    assert exposure <= 2.0, report
 
 
 def test_socket_is_only_for_the_app_user_and_nginx(host, service):
@@ -52,6 +62,51 @@ def test_static_files_are_served_by_nginx_not_django(get, site):
     assert RELEASE_HEADER not in response["headers"]
 
 
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+
+
+def test_every_answer_carries_the_security_headers_once(get, site):
+    for path in ("/", "/static/base.css", "/no-such-page/", "/static/no-such-file.css"):
+        response = get(path, site)
+        for name, value in SECURITY_HEADERS.items():
+            assert response["header_lists"].get(name) == [value], (path, name)
+
+
+def test_nginx_names_no_version(get, site):
+    for response in (get("/", site), get("/static/no-such-file.css", site)):
+        assert response["headers"]["Server"] == "nginx"
+        assert not re.search(r"nginx/[0-9]", response["body"])
+
+
+def test_posts_past_the_limit_are_refused_while_gets_answer(get, post, site):
+    answers = [response["status"] for response in post("/", site, 40)]
+
+    # The first ones reach the app (which refuses a form with no CSRF token).
+    assert answers[0] == 403, answers
+    assert 429 in answers, answers
+    assert get("/", site)["status"] == 200
+
+
+STALLED_CLIENT = """
+import socket, time
+started = time.monotonic()
+with socket.create_connection(("127.0.0.1", 80), timeout=30) as client:
+    client.sendall(b"GET / HTTP/1.1\\r\\n")
+    while client.recv(1024):
+        pass
+print(round(time.monotonic() - started))
+"""
+
+
+def test_a_client_that_stalls_is_cut_off(host):
+    # Half a request, then nothing: nginx gives a client 10 s, not its 60 s default.
+    assert int(host.check_output("python3 -c %s", STALLED_CLIENT)) < 20
+
+
 def test_debug_is_off(get, site):
     response = get("/no-such-page/", site)
     assert response["status"] == 404
@@ -60,11 +115,20 @@ def test_debug_is_off(get, site):
     assert "URLconf" not in response["body"]
 
 
-def test_settings_file_is_readable_by_the_app_user_only(host, site_dir):
+def test_settings_and_secret_key_are_readable_by_the_app_not_writable(host, site_dir):
     for name in ("env", "secret_key"):
         settings = host.file(f"{site_dir}/shared/{name}")
-        assert settings.user == APP_USER
-        assert settings.mode == 0o600
+        assert (settings.user, settings.group, settings.mode) == ("root", APP_USER, 0o640), name
+
+
+def test_backups_and_static_files_are_out_of_the_apps_reach(host, site_dir):
+    backups = host.file(f"{site_dir}/backups")
+    assert (backups.user, backups.mode) == ("root", 0o700)
+    static = f"{site_dir}/current/{SITE['site_static_dir']}"
+    with host.sudo():
+        owners = host.check_output(f"find -L {static} -printf '%u\\n' | sort -u")
+    assert owners.split() == ["root"]
+    assert host.file(f"{static}/base.css").mode & 0o022 == 0
 
 
 def test_secret_key_is_in_no_log(host, site_dir):

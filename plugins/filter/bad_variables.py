@@ -1,0 +1,133 @@
+"""Jinja2 filter: what is wrong with a role's variables, one message per variable."""
+
+import posixpath
+import re
+
+from ansible_collections.superlists_ops.django.plugins.test.host_name import host_name
+
+DOCUMENTATION = r"""
+---
+name: bad_variables
+short_description: What is wrong with a role's variables
+description:
+  - Checks each variable against the kind of value it must hold and returns one message
+    for each variable that is wrong, naming it and its value; an empty list when all are
+    right.
+  - The roles check their variables with it before they change anything, in one task.
+  - "Kinds: C(host_name) (a lower-case DNS name), C(user_name) (a user or group name
+    Debian's adduser accepts by default: at most 32 lower-case letters, digits, C(_) and
+    C(-), starting with a letter or C(_)), C(port) (1 to 65535), C(path) (absolute and
+    normalised: no C(.) or C(..) parts, no doubled or trailing C(/)), C(paths) (a list of
+    such), C(count) (a whole number, at least the third item of the list when there is
+    one, else 0), C(size) (bytes, or a whole number and K, M, G or T)."
+options:
+  _input:
+    description: >-
+      The variables, each name mapped to a list of its kind and its value (and, for a
+      count, the least it may be).
+    type: dict
+    required: true
+"""
+
+EXAMPLES = r"""
+- name: Check the variables
+  ansible.builtin.assert:
+    that: __bad | length == 0
+    fail_msg: "{{ __bad | join('; ') }}"
+  vars:
+    __bad: >-
+      {{ {'site_http_port': ['port', site_http_port],
+          'site_root': ['path', site_root]} | superlists_ops.django.bad_variables }}
+"""
+
+RETURN = r"""
+_value:
+  description: One message for each variable that is wrong.
+  type: list
+  elements: str
+"""
+
+USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
+SIZE = re.compile(r"^[0-9]+[KMGT]?$")
+
+
+def whole_number(value):
+    """The value as an int, when it is a whole number (also as a string of digits)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+        return int(value)
+    return None
+
+
+def is_path(value):
+    return isinstance(value, str) and value.startswith("/") and posixpath.normpath(value) == value
+
+
+def is_count(value, least):
+    number = whole_number(value)
+    return number is not None and number >= least
+
+
+CHECKS = {
+    "host_name": (
+        host_name,
+        "'{value}' is not a valid host name (lower-case letters, digits, dots and hyphens)",
+    ),
+    "user_name": (
+        lambda value: isinstance(value, str) and USER_NAME.match(value) is not None,
+        "'{value}' is not a user name (at most 32 lower-case letters, digits, _ and -,"
+        " starting with a letter or _)",
+    ),
+    "port": (
+        lambda value: is_count(value, 1) and whole_number(value) <= 65535,
+        "({value}) is not a port (1 to 65535)",
+    ),
+    "path": (is_path, "'{value}' is not an absolute, normalised path"),
+    "paths": (
+        lambda value: isinstance(value, list) and all(is_path(path) for path in value),
+        "({value}) holds a path that is not absolute and normalised",
+    ),
+    "size": (
+        lambda value: isinstance(value, (str, int)) and SIZE.match(str(value)) is not None,
+        "'{value}' is not a size (bytes, or a whole number and K, M, G or T)",
+    ),
+}
+
+
+def count_problem(value, least):
+    if whole_number(value) is None:
+        return f"({value}) is not a whole number"
+    if is_count(value, least):
+        return None
+    if least == 0:
+        return f"({value}) cannot be negative"
+    if least == 1:
+        return f"({value}) must be positive"
+    return f"({value}) must be at least {least}"
+
+
+def problem_of(kind, value, *least):
+    """What is wrong with the value, as a kind of value: None when nothing is."""
+    if kind == "count":
+        return count_problem(value, *(least or [0]))
+    if kind not in CHECKS:
+        raise ValueError(f"no such kind of value as {kind!r}")
+    is_right, problem = CHECKS[kind]
+    return None if is_right(value) else problem.format(value=value)
+
+
+def bad_variables(variables):
+    messages = []
+    for name, (kind, value, *least) in variables.items():
+        problem = problem_of(kind, value, *least)
+        if problem:
+            messages.append(f"{name} {problem}")
+    return messages
+
+
+class FilterModule:
+    def filters(self):
+        return {"bad_variables": bad_variables}

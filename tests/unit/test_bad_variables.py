@@ -1,0 +1,73 @@
+"""The roles' check of their variables: one message per wrong variable, naming it."""
+
+import pytest
+from ansible_collections.superlists_ops.django.plugins.filter.bad_variables import (
+    bad_variables,
+)
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [
+        ("host_name", "superlists-staging.ottg.eu"),
+        ("user_name", "www-data"),
+        ("user_name", "_app"),
+        ("port", 443),
+        ("port", "8001"),
+        ("path", "/srv/sites"),
+        ("paths", ["/srv/sites/a/data", "/run/x.sock"]),
+        ("paths", []),
+        ("count", 0),
+        ("count", "3"),
+        ("size", "512M"),
+        ("size", 1073741824),
+    ],
+)
+def test_a_right_value_is_not_named(kind, value):
+    assert bad_variables({"name": [kind, value]}) == []
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "problem"),
+    [
+        ("host_name", "Bad_Name", "'Bad_Name' is not a valid host name"),
+        ("user_name", "bad user", "'bad user' is not a user name"),
+        ("user_name", "1app", "'1app' is not a user name"),
+        ("user_name", "a" * 33, "is not a user name"),
+        ("port", 70000, "(70000) is not a port (1 to 65535)"),
+        ("port", 0, "(0) is not a port"),
+        ("port", True, "(True) is not a port"),
+        ("path", "../../tmp", "'../../tmp' is not an absolute, normalised path"),
+        ("path", "/srv/../tmp", "'/srv/../tmp' is not an absolute, normalised path"),
+        ("path", "/srv/sites/", "is not an absolute, normalised path"),
+        ("path", "/srv//sites", "is not an absolute, normalised path"),
+        ("paths", ["/srv", "data"], "holds a path that is not absolute and normalised"),
+        ("count", -1, "(-1) cannot be negative"),
+        ("count", "many", "(many) is not a whole number"),
+        ("size", "lots", "'lots' is not a size"),
+    ],
+)
+def test_a_wrong_value_is_named_with_its_problem(kind, value, problem):
+    [message] = bad_variables({"the_variable": [kind, value]})
+
+    assert message.startswith("the_variable ") and problem in message
+
+
+def test_a_count_with_a_least_value_says_so():
+    assert bad_variables({"keep": ["count", 1, 2], "lease": ["count", 0, 1]}) == [
+        "keep (1) must be at least 2",
+        "lease (0) must be positive",
+    ]
+
+
+def test_every_wrong_variable_is_named_in_order():
+    messages = bad_variables(
+        {"a": ["port", 1], "b": ["port", -1], "c": ["path", "/x"], "d": ["path", "x"]}
+    )
+
+    assert [message.split()[0] for message in messages] == ["b", "d"]
+
+
+def test_an_unknown_kind_is_an_error_of_the_role_not_of_the_user():
+    with pytest.raises(ValueError, match="no such kind of value as 'colour'"):
+        bad_variables({"a": ["colour", "red"]})
