@@ -16,10 +16,11 @@ description:
   - The roles check their variables with it before they change anything, in one task.
   - "Kinds: C(host_name) (a lower-case DNS name), C(user_name) (a user or group name
     Debian's adduser accepts by default: at most 32 lower-case letters, digits, C(_) and
-    C(-), starting with a letter or C(_)), C(port) (1 to 65535), C(path) (absolute and
-    normalised: no C(.) or C(..) parts, no doubled or trailing C(/)), C(paths) (a list of
-    such), C(count) (a whole number, at least the third item of the list when there is
-    one, else 0), C(size) (bytes, or a whole number and K, M, G or T)."
+    C(-), starting with a letter or C(_)), C(port) (1 to 65535), C(ports) (a list of
+    such), C(path) (absolute and normalised: no C(.) or C(..) parts, no doubled or
+    trailing C(/)), C(paths) (a list of such), C(count) (a whole number, at least the
+    third item of the list when there is one, else 0), C(size) (bytes, or a whole
+    number and K, M, G or T)."
 options:
   _input:
     description: >-
@@ -71,6 +72,10 @@ def is_count(value, least):
     return number is not None and number >= least
 
 
+def is_port(value):
+    return is_count(value, 1) and whole_number(value) <= 65535
+
+
 CHECKS = {
     "host_name": (
         host_name,
@@ -81,9 +86,10 @@ CHECKS = {
         "'{value}' is not a user name (at most 32 lower-case letters, digits, _ and -,"
         " starting with a letter or _)",
     ),
-    "port": (
-        lambda value: is_count(value, 1) and whole_number(value) <= 65535,
-        "({value}) is not a port (1 to 65535)",
+    "port": (is_port, "({value}) is not a port (1 to 65535)"),
+    "ports": (
+        lambda value: isinstance(value, list) and all(is_port(port) for port in value),
+        "({value}) holds a value that is not a port (1 to 65535)",
     ),
     "path": (is_path, "'{value}' is not an absolute, normalised path"),
     "paths": (

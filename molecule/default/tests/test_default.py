@@ -1,6 +1,7 @@
 """The provisioned and deployed server, checked from inside it."""
 
 import re
+import socket
 
 from conftest import SITE
 
@@ -179,3 +180,42 @@ def test_each_site_has_its_environments_group_vars(host, site, site_dir):
     with host.sudo():
         settings = host.file(f"{site_dir}/shared/env").content_string
     assert f"SITE_ENVIRONMENT={expected}\n" in settings
+
+
+def reachable(address, port):
+    """Whether a TCP connection from here (the control node) to the server gets through."""
+    try:
+        socket.create_connection((address, port), timeout=3).close()
+    except OSError:
+        return False
+    return True
+
+
+# Until the probe answers from inside the server (loopback is let in).
+WAIT_FOR_PROBE = """
+import time, urllib.request
+for attempt in range(50):
+    try:
+        urllib.request.urlopen("http://127.0.0.1:8080/", timeout=1)
+        break
+    except OSError:
+        time.sleep(0.2)
+else:
+    raise SystemExit("the probe on port 8080 never answered")
+"""
+
+
+def test_the_firewall_lets_in_http_and_no_other_port(host):
+    address = host.interface("eth0").addresses[0]
+    # A service listening on another port, as one started by mistake would.
+    with host.sudo():
+        host.check_output(
+            "systemd-run --collect --unit=firewall-probe python3 -m http.server 8080 --bind 0.0.0.0"
+        )
+    try:
+        host.check_output("python3 -c %s", WAIT_FOR_PROBE)
+        assert reachable(address, 80)
+        assert not reachable(address, 8080)
+    finally:
+        with host.sudo():
+            host.run("systemctl stop firewall-probe")
