@@ -79,7 +79,7 @@ def ask(host, method, path, host_header, times=1):
     url = f"http://127.0.0.1{path}"
     return json.loads(
         host.check_output(
-            "python3 -c %s %s %s %s %s", HTTP_REQUESTS, method, url, host_header, times
+            "python3 -c %s %s %s %s %s", HTTP_REQUESTS, method, url, host_header, str(times)
         )
     )
 
