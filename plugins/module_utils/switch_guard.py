@@ -85,6 +85,12 @@ with open(os.path.join(site_dir, "GUARD"), "a") as guard:
 """.replace("GUARD", GUARD).replace("PLAN", PLAN)
 
 
+def linked_commit(site_dir, name):
+    """The commit a release link (current, previous) points to, or ''."""
+    link = os.path.join(site_dir, name)
+    return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
+
+
 def unit(service):
     return f"{service}-confirm"
 

@@ -8,6 +8,9 @@ import sysconfig
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    linked_commit,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -162,12 +165,6 @@ lock:
   type: dict
   returned: when O(lock) is given, changes are needed and not in check mode
 """
-
-
-def linked_commit(site_dir, name):
-    """The commit a release link (current, previous) points to, or ''."""
-    link = os.path.join(site_dir, name)
-    return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
 
 
 def holds(path, content):

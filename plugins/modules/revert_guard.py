@@ -4,7 +4,10 @@
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import arm
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    linked_commit,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -65,14 +68,6 @@ armed:
 """
 
 
-def links(site_dir):
-    def commit(name):
-        link = os.path.join(site_dir, name)
-        return os.path.basename(os.readlink(link)) if os.path.islink(link) else ""
-
-    return commit("current"), commit("previous")
-
-
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -90,7 +85,8 @@ def main():
         module.fail_json(msg=f"within is {params['within']}: it must be positive")
     try:
         owner = os.stat(params["database"])
-        current, previous = links(params["site_dir"])
+        current = linked_commit(params["site_dir"], "current")
+        previous = linked_commit(params["site_dir"], "previous")
         restore = {
             "database": params["database"],
             "kept": params["kept"],
