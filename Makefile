@@ -14,7 +14,7 @@ export PATH := $(BIN):$(PATH)
 # the name from the environment.
 export BASE_IMAGE := superlists-ops/debian-systemd
 DEBIAN_RELEASES := bookworm trixie
-DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver git openssh-client hey sqlite3
+DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver libnss3-tools git openssh-client hey sqlite3
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py

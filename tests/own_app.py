@@ -8,11 +8,14 @@ DJANGO_DEBUG_FALSE, SQLite at BASE_DIR / "db.sqlite3", STATIC_ROOT = BASE_DIR /
 functional tests that read the server from TEST_SERVER.
 """
 
+import json
 import os
 import re
 import subprocess
 import sys
 from pathlib import Path
+
+from testbed import certificate_from_testbed_ca
 
 PROJECT = Path(__file__).resolve().parent.parent
 REQUIREMENTS = """\
@@ -87,7 +90,7 @@ class NotesTest(StaticLiveServerTestCase):
             options.add_argument(argument)
         self.browser = webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=options)
         if os.environ.get("TEST_SERVER"):
-            self.live_server_url = "http://" + os.environ["TEST_SERVER"]
+            self.live_server_url = os.environ["TEST_SERVER"]
 
     def tearDown(self):
         self.browser.quit()
@@ -112,12 +115,16 @@ HOOK = """
 """
 
 
-def readme_group_vars():
-    """The group_vars the README gives for such a project, as it gives them."""
+def readme_block(name, language):
+    """A block the README gives for such a project, as it gives it."""
     readme = (PROJECT / "README.md").read_text()
-    block = re.search(r"<!-- own app group_vars -->\n```yaml\n(.*?)```", readme, re.DOTALL)
-    assert block, "README.md lost its own-app group_vars block"
+    block = re.search(rf"<!-- own app {name} -->\n```{language}\n(.*?)```", readme, re.DOTALL)
+    assert block, f"README.md lost its own-app {name} block"
     return block.group(1)
+
+
+def readme_group_vars():
+    return readme_block("group_vars", "yaml")
 
 
 def write(path, content):
@@ -146,6 +153,8 @@ def make_project(path):
     text = re.sub(r"\nSECRET_KEY = .*?\n", "\n", text)
     text = re.sub(r"\nDEBUG = True\n", "\n", text)
     text = re.sub(r"\nALLOWED_HOSTS = \[\]\n", "\n" + SETTINGS, text)
+    # What the README tells such a project to add, to run behind the roles' TLS.
+    text += "\n" + readme_block("settings", "python")
     text = text.replace(
         '"django.contrib.staticfiles",', '"django.contrib.staticfiles",\n    "notes",'
     )
@@ -167,7 +176,9 @@ def make_project(path):
 
 def make_inventory(path, sites, testbed_dir):
     """An inventory of the project's own sites on the testbed's servers, with the
-    README's group_vars, and hooks."""
+    README's group_vars, and hooks. Each site has its own certificate (from the
+    testbed's CA, which the servers and the browser trust): the other way than
+    ACME, which the testbed's own sites take."""
     hosts = [
         "all:",
         "  vars:",
@@ -176,7 +187,7 @@ def make_inventory(path, sites, testbed_dir):
         "    gunicorn_service_options: {PrivateUsers: 'no'}",
         "  children:",
     ]
-    for group, (name, ssh_port, http_port) in sites.items():
+    for group, (name, ssh_port, https_port) in sites.items():
         hosts += [
             f"    {group}:",
             "      hosts:",
@@ -189,8 +200,14 @@ def make_inventory(path, sites, testbed_dir):
             "          ansible_ssh_common_args: >-",
             f"            -o UserKnownHostsFile={testbed_dir}/known_hosts",
             "            -o StrictHostKeyChecking=yes",
-            f"          site_url: http://{name}:{http_port}",
+            f"          site_url: https://{name}:{https_port}",
         ]
+        certificate, key = certificate_from_testbed_ca(name)
+        write(
+            path / "inventory" / "host_vars" / f"{name}.yml",
+            f"nginx_certificate: {json.dumps(certificate)}\n"
+            f"nginx_certificate_key: {json.dumps(key)}\n",
+        )
     write(path / "inventory" / "hosts.yml", "\n".join(hosts) + "\n")
     hooks = "\n".join(
         [
@@ -199,4 +216,9 @@ def make_inventory(path, sites, testbed_dir):
             '  after_switch: "{{ inventory_dir }}/../hooks/after_switch.yml"',
         ]
     )
-    write(path / "inventory" / "group_vars" / "all.yml", readme_group_vars() + hooks + "\n")
+    # The browser trusts the testbed's CAs from the NSS database under this HOME.
+    group_vars = readme_group_vars().replace(
+        "release_functional_tests_environment: {}",
+        f"release_functional_tests_environment: {{HOME: {testbed_dir}/browser}}",
+    )
+    write(path / "inventory" / "group_vars" / "all.yml", group_vars + hooks + "\n")

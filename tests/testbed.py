@@ -5,22 +5,31 @@ repository, not a clone: it inherits none of the checkout's tags, notes, branche
 or remotes, such as the TESTBED-LIVE tag `make release` makes), with its own
 bare remote and its own build cache, so they never tag or push from the
 checkout they run in and depend on nothing an earlier run left. The sites are
-reached as a browser here would, on 127.0.0.1 with the site's Host header; the
+reached as a browser here would, over HTTPS on 127.0.0.1 with the site's name
+(SNI and Host), their certificates verified against the testbed's CAs; the
 servers over SSH, through Ansible.
 """
 
+import datetime
+import functools
 import http.client
 import json
 import os
 import re
 import shutil
 import signal
+import socket
+import ssl
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 PROJECT = Path(__file__).resolve().parent.parent
 INVENTORY = PROJECT / "inventories" / "testbed" / "hosts.yml"
@@ -33,13 +42,48 @@ NOTES_REF = "refs/notes/testbed-staging-passed"
 NOT_COPIED = [".git", ".venv", ".ruff_cache", ".pytest_cache", "__pycache__", "db.sqlite3"]
 
 
+@functools.cache
+def testbed_dir():
+    """Where the testbed keeps its keys and CAs (the inventory's testbed_dir)."""
+    return Path(inventory_variable("staging.superlists.localhost", "testbed_dir"))
+
+
+@functools.cache
+def trusted_cas():
+    """A TLS client context that trusts what the testbed's sites are certified by, and
+    nothing else: the testbed ACME server's root (make testbed keeps its current one)
+    and the testbed's own CA (a site with its own certificate)."""
+    acme = testbed_dir() / "acme"
+    context = ssl.create_default_context(cafile=str(acme / "pebble-root.pem"))
+    context.load_verify_locations(cafile=str(acme / "ca.pem"))
+    return context
+
+
+class SiteConnection(http.client.HTTPSConnection):
+    """HTTPS to 127.0.0.1 for a site by its name, its certificate verified."""
+
+    def __init__(self, port, name, timeout=15, context=None):
+        super().__init__("127.0.0.1", port, timeout=timeout, context=context or trusted_cas())
+        self.name = name
+
+    def connect(self):
+        raw = socket.create_connection((self.host, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(raw, server_hostname=self.name)
+
+
 @dataclass(frozen=True)
 class Site:
     name: str
+    # Where the testbed publishes the server's HTTPS and HTTP ports, on 127.0.0.1.
     port: int
+    http_port: int
     # The testbed inventory's name of the site's server, when the site is not one of
     # the inventory's own (another app's site on the same server).
     server: str = ""
+
+    @property
+    def url(self):
+        return f"https://{self.name}:{self.port}"
 
     @property
     def host(self):
@@ -57,7 +101,7 @@ class Site:
 
     def get(self, path="/"):
         """GET a page through nginx on the testbed, as a browser on this machine would."""
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=15)
+        connection = SiteConnection(self.port, self.name)
         try:
             connection.request("GET", path, headers={"Host": f"{self.name}:{self.port}"})
             response = connection.getresponse()
@@ -82,7 +126,7 @@ class Site:
 def testbed_sites():
     groups = yaml.safe_load(INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
     return {
-        group: Site(name, host["testbed_http_port"])
+        group: Site(name, host["testbed_https_port"], host["testbed_http_port"])
         for group, members in groups.items()
         for name, host in members["hosts"].items()
     }
@@ -248,6 +292,32 @@ def sql(site, query):
     return [list(row.values()) for row in json.loads(rows or "[]")]
 
 
+def certificate_from_testbed_ca(name):
+    """A certificate for `name` (and its key), PEM, from the testbed's own CA, which
+    the servers and the browser trust: a site's own certificate (nginx_certificate)."""
+    acme = testbed_dir() / "acme"
+    ca = x509.load_pem_x509_certificate((acme / "ca.pem").read_bytes())
+    ca_key = serialization.load_pem_private_key((acme / "ca.key").read_bytes(), None)
+    key = ec.generate_private_key(ec.SECP256R1())
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))
+        .issuer_name(ca.subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=30))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+        .sign(ca_key, hashes.SHA256())
+    )
+    key_pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    return certificate.public_bytes(serialization.Encoding.PEM).decode(), key_pem.decode()
+
+
 def scratch_repo(base, revision=None):
     """A new repository holding this checkout's working tree (uncommitted work
     included, what .gitignore ignores left out), or the tree of one of its
@@ -305,7 +375,9 @@ def parse_hey(report):
 
 
 class Load:
-    """Steady load on a site, at a fixed concurrency, for as long as the block runs.
+    """Steady load on a site, at a fixed concurrency, for as long as the block runs,
+    over HTTPS (hey sends the site's name as SNI; it verifies no certificate, and has
+    no option to: what it measures is answers, which the other tests verify).
 
     The load generator is hey, whose HTTP client behaves as a browser does: when
     a server closes an idle keep-alive connection just as a request goes out on
@@ -331,9 +403,10 @@ class Load:
                 "3600s",
                 "-t",
                 "30",
+                # The name alone: hey sends it as SNI too, where a port has no place.
                 "-host",
-                f"{self.site.name}:{self.site.port}",
-                f"http://127.0.0.1:{self.site.port}{self.path}",
+                self.site.name,
+                f"https://127.0.0.1:{self.site.port}{self.path}",
             ],
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

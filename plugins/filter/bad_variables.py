@@ -20,7 +20,8 @@ description:
     such), C(path) (absolute and normalised: no C(.) or C(..) parts, no doubled or
     trailing C(/)), C(paths) (a list of such), C(count) (a whole number, at least the
     third item of the list when there is one, else 0), C(size) (bytes, or a whole
-    number and K, M, G or T)."
+    number and K, M, G or T), C(email) (an e-mail address whose domain is a host name),
+    C(https_url) (https://, a host name, maybe a port, maybe a path)."
 options:
   _input:
     description: >-
@@ -50,6 +51,9 @@ _value:
 
 USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
 SIZE = re.compile(r"^[0-9]+[KMGT]?$")
+# The local part as mail servers take it without quoting: no spaces, no second @.
+EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
+HTTPS_URL = re.compile(r"^https://([^/:]+)(?::([0-9]+))?(?:/.*)?$")
 
 
 def whole_number(value):
@@ -76,6 +80,18 @@ def is_port(value):
     return is_count(value, 1) and whole_number(value) <= 65535
 
 
+def is_email(value):
+    match = EMAIL.match(value) if isinstance(value, str) else None
+    return match is not None and "." in match.group(1) and host_name(match.group(1))
+
+
+def is_https_url(value):
+    match = HTTPS_URL.match(value) if isinstance(value, str) else None
+    if match is None or not host_name(match.group(1)):
+        return False
+    return match.group(2) is None or is_port(match.group(2))
+
+
 CHECKS = {
     "host_name": (
         host_name,
@@ -96,6 +112,8 @@ CHECKS = {
         lambda value: isinstance(value, list) and all(is_path(path) for path in value),
         "({value}) holds a path that is not absolute and normalised",
     ),
+    "email": (is_email, "'{value}' is not an e-mail address"),
+    "https_url": (is_https_url, "'{value}' is not an https:// URL (https://, a host name, a port)"),
     "size": (
         lambda value: isinstance(value, (str, int)) and SIZE.match(str(value)) is not None,
         "'{value}' is not a size (bytes, or a whole number and K, M, G or T)",

@@ -13,6 +13,10 @@ import subprocess
 PYTHON = os.path.join(".venv", "bin", "python")
 # The line that starts a Python exception's message, such as "CommandError: ...".
 EXCEPTION = re.compile(r"^[\w.]*(Error|Exception|Warning)\b.*:")
+# A line of Django's system check report, "<object>: (<id>) <text>", such as
+# "?: (security.W004) You have not set ..."; its hint, if any, on the next line.
+CHECK = re.compile(r"^(?P<object>.*?): \((?P<id>[\w.]+\.[A-Z]\d+)\) (?P<text>.*)$")
+HINT = re.compile(r"^\s+HINT: (?P<hint>.*)$")
 
 
 class DjangoCommandFailed(Exception):
@@ -36,25 +40,58 @@ def environment(settings, settings_from_files):
     return values
 
 
-def manage(release_dir, app_user, settings, argv, settings_from_files=None):
-    """`manage.py <argv>` in the release as `app_user`; the finished process."""
+def command(release_dir, app_user, settings, argv, settings_from_files=None):
+    """How to run `manage.py <argv>` in the release as `app_user`: Popen's arguments."""
     account = pwd.getpwnam(app_user)
-    return subprocess.run(
-        [os.path.join(release_dir, PYTHON), "manage.py", *argv],
-        cwd=release_dir,
-        env={
+    return {
+        "args": [os.path.join(release_dir, PYTHON), "manage.py", *argv],
+        "cwd": release_dir,
+        "env": {
             "PATH": "/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "HOME": account.pw_dir,
             **environment(settings, settings_from_files or {}),
         },
-        user=account.pw_uid,
-        group=account.pw_gid,
-        extra_groups=[],
+        "user": account.pw_uid,
+        "group": account.pw_gid,
+        "extra_groups": [],
+        "text": True,
+    }
+
+
+def manage(release_dir, app_user, settings, argv, settings_from_files=None):
+    """`manage.py <argv>` in the release as `app_user`; the finished process."""
+    return subprocess.run(
+        **command(release_dir, app_user, settings, argv, settings_from_files),
         capture_output=True,
-        text=True,
         check=False,
     )
+
+
+def start(release_dir, app_user, settings, argv, settings_from_files=None):
+    """`manage.py <argv>` in the release as `app_user`, started and not waited for
+    (communicate() waits): to run beside another command."""
+    return subprocess.Popen(
+        **command(release_dir, app_user, settings, argv, settings_from_files),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+
+
+def reported_checks(output):
+    """The system checks Django's report (`manage.py check`) names, as {id: text}:
+    the text with the object checked (unless it is "?") and the hint."""
+    checks, last = {}, None
+    for line in output.splitlines():
+        if found := CHECK.match(line):
+            last, where = found["id"], "" if found["object"] == "?" else f"{found['object']}: "
+            text = where + found["text"]
+            checks[last] = f"{checks[last]}; {text}" if last in checks else text
+        elif last and (hint := HINT.match(line)):
+            checks[last] += f" HINT: {hint['hint']}"
+        else:
+            last = None
+    return checks
 
 
 def call_commands(release_dir, app_user, settings, commands, settings_from_files=None):

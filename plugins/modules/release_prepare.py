@@ -1,6 +1,7 @@
 #!/usr/bin/python
 """Ansible module: make a release directory ready to go live, in one round trip."""
 
+import contextlib
 import json
 import os
 import pwd
@@ -11,12 +12,16 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     DjangoCommandFailed,
     call_commands,
+    problem,
+    reported_checks,
+    start,
 )
 
 DOCUMENTATION = r"""
 ---
 module: release_prepare
-short_description: Lay out a release, collect its static files and list its migrations
+short_description: Lay out a release, collect its static files, list its migrations, check it
+  for production
 description:
   - With O(archive), lays the release out at O(release_dir), replacing whatever an
     interrupted deploy left there. It holds the archive's contents (owned by root,
@@ -29,6 +34,12 @@ description:
   - With O(plan), C(migrate --plan) runs too, after Django's system checks. A release
     whose code does not load fails here, before the switch; whether it has migrations
     to apply is returned. Django's commands run in one start of Django, as O(app_user).
+  - With O(deploy_check), C(manage.py check --deploy) runs too, as O(app_user) with
+    the same settings, at the same time as the commands above (a separate process), so
+    that it makes the deploy no slower. Each check it reports, warning or error, that
+    is not in O(silenced_checks) fails the module, naming the check's ID and text; so
+    does a check that crashes. The release is then left incomplete, and the site goes
+    on serving the release it served.
   - Then writes C(REVISION) (the commit, which is the directory's name), last. It marks
     the release complete.
   - The action plugin of the same name builds the archive on the control node (once
@@ -89,6 +100,17 @@ options:
       database).
     type: bool
     default: false
+  deploy_check:
+    description: Whether to run C(manage.py check --deploy), Django's checks of the
+      settings for production (HTTPS, secure cookies, HSTS, DEBUG, the secret key).
+    type: bool
+    default: true
+  silenced_checks:
+    description: The IDs of the checks that O(deploy_check) may report without failing
+      (C(security.W021), say); the site accepts what they warn of.
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - superlists_ops.django.settings
 """
@@ -106,6 +128,7 @@ EXAMPLES = r"""
     settings: >-
       {{ {'DJANGO_STATIC_ROOT': '/srv/sites/example.com/releases/0123abc/static'} | to_json }}
     plan: true
+    silenced_checks: [security.W021]
 """
 
 RETURN = r"""
@@ -121,6 +144,8 @@ NOTHING_PLANNED = "No planned migration operations."
 # and migrate --plan is where they run.
 COLLECTSTATIC = "call_command('collectstatic', interactive=False, verbosity=0)"
 PLAN = "call_command('migrate', plan=True, skip_checks=False)"
+# Django's checks of a production configuration (HTTPS, cookies, DEBUG, the key).
+CHECK_DEPLOY = ["check", "--deploy"]
 
 
 def outside(path):
@@ -176,8 +201,55 @@ def unpack(archive, release_dir, virtualenv, app_user, static_dir, database_link
     os.unlink(archive)
 
 
-def prepare(archive, release_dir, virtualenv, app_user, settings, plan, **layout):
-    """Lay the release out (with an archive), then list its migrations (with plan).
+def refuse_reported(release_dir, process, output, silenced_checks):
+    """Fail on a check --deploy that crashed, or that reported checks not silenced."""
+    stdout, stderr = output
+    reported = reported_checks(stdout + stderr)
+    if process.returncode != 0 and not reported:
+        raise DjangoCommandFailed(
+            f"manage.py check --deploy failed in {release_dir}: {problem(stderr)}"
+        )
+    refused = sorted(
+        (check, text) for check, text in reported.items() if check not in silenced_checks
+    )
+    if refused:
+        raise DjangoCommandFailed(
+            "manage.py check --deploy reported "
+            + "; ".join(f"{check} ({text})" for check, text in refused)
+            + ". Fix the app's settings, or silence a check the site accepts by adding its"
+            " ID to django_app_silenced_checks (this module's silenced_checks)"
+        )
+
+
+@contextlib.contextmanager
+def deploy_checked(release_dir, app_user, settings, from_files, silenced_checks):
+    """Runs check --deploy while the block runs (the deploy waits for the slower
+    of the two, not for both), then fails on what it reported not silenced. When
+    the block fails, the check is stopped."""
+    process = start(release_dir, app_user, settings, CHECK_DEPLOY, from_files)
+    try:
+        yield
+        output = process.communicate()
+    finally:
+        if process.returncode is None:
+            process.kill()
+            process.communicate()
+    refuse_reported(release_dir, process, output, silenced_checks)
+
+
+def prepare(
+    archive,
+    release_dir,
+    virtualenv,
+    app_user,
+    settings,
+    plan,
+    deploy_check=True,
+    silenced_checks=(),
+    **layout,
+):
+    """Lay the release out (with an archive), then list its migrations (with plan)
+    and check its settings for production (with deploy_check), at the same time.
     `layout`: static_dir, database_link, database and settings_from_files."""
     from_files = layout.pop("settings_from_files", None) or {}
     commands = [PLAN] if plan else []
@@ -186,9 +258,15 @@ def prepare(archive, release_dir, virtualenv, app_user, settings, plan, **layout
         commands.insert(0, COLLECTSTATIC)
     elif not os.path.exists(os.path.join(release_dir, "REVISION")):
         raise OSError(f"{release_dir} is not a complete release, and no archive was given")
-    output = (
-        call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
+    checking = (
+        deploy_checked(release_dir, app_user, settings, from_files, silenced_checks)
+        if deploy_check
+        else contextlib.nullcontext()
     )
+    with checking:
+        output = (
+            call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
+        )
     if archive:
         give_to_root(inside(release_dir, layout["static_dir"], "static_dir"))
         with open(os.path.join(release_dir, "REVISION"), "w") as revision:
@@ -209,6 +287,8 @@ def main():
             "settings": {"type": "json", "default": "{}", "no_log": True},
             "settings_from_files": {"type": "dict", "default": {}},
             "plan": {"type": "bool", "default": False},
+            "deploy_check": {"type": "bool", "default": True},
+            "silenced_checks": {"type": "list", "elements": "str", "default": []},
             "static_dir": {"type": "str", "default": "static"},
             "database_link": {"type": "str", "default": ""},
             "database": {"type": "path", "default": ""},

@@ -1,9 +1,11 @@
 """
 Shared machinery for the functional tests.
 
-Set STAGING_SERVER=host[:port] to run the same tests against a deployed site;
-then no local server (and no test database) is used, so every test must make
-its own fresh lists rather than rely on an empty database.
+Set STAGING_SERVER to run the same tests against a deployed site: its URL
+(https://staging.example.com:8443, as the deploy tooling passes it), or just
+host[:port], which means http:// as in the book. Then no local server (and no
+test database) is used, so every test must make its own fresh lists rather than
+rely on an empty database.
 """
 
 import os
@@ -36,6 +38,13 @@ MAX_WAIT = 10
 POLL_INTERVAL = 0.2
 
 STAGING_SERVER = os.environ.get("STAGING_SERVER", "").strip()
+
+
+def server_url(server):
+    """The site's URL, without a trailing slash (as live_server_url): a URL as
+    given, or a bare host[:port] over http://."""
+    url = server if "://" in server else f"http://{server}"
+    return url.rstrip("/")
 
 
 def wait(fn):
@@ -78,7 +87,7 @@ def start_browser():
 class StagingServerTestCase(unittest.TestCase):
     """Stands in for the live server when testing an already running site."""
 
-    live_server_url = f"http://{STAGING_SERVER}"
+    live_server_url = server_url(STAGING_SERVER)
 
 
 ServerTestCase = StagingServerTestCase if STAGING_SERVER else StaticLiveServerTestCase

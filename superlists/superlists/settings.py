@@ -27,6 +27,21 @@ def _env_list(name, default):
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+def _env_int(name, default):
+    raw = os.environ.get(name, "").strip()
+    try:
+        return int(raw) if raw else default
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}") from error
+
+
+def _proxy_ssl_header():
+    # Trusted only because the proxy in front (nginx) always sets the header
+    # itself, overwriting any a client sent; unset, Django trusts no header.
+    header = os.environ.get("DJANGO_SECURE_PROXY_SSL_HEADER", "").strip()
+    return (header, "https") if header else None
+
+
 def _secret_key_from_file(path):
     try:
         return Path(path).read_text().strip()
@@ -55,6 +70,19 @@ def _secret_key(debug):
 DEBUG = _env_flag("DJANGO_DEBUG")
 SECRET_KEY = _secret_key(DEBUG)
 ALLOWED_HOSTS = _env_list("DJANGO_ALLOWED_HOSTS", DEFAULT_ALLOWED_HOSTS)
+
+# HTTPS, for a site behind a proxy that terminates TLS. Unset, each is Django's
+# default, as on a laptop.
+SECURE_PROXY_SSL_HEADER = _proxy_ssl_header()
+SECURE_SSL_REDIRECT = _env_flag("DJANGO_SECURE_SSL_REDIRECT")
+SESSION_COOKIE_SECURE = _env_flag("DJANGO_SESSION_COOKIE_SECURE")
+CSRF_COOKIE_SECURE = _env_flag("DJANGO_CSRF_COOKIE_SECURE")
+# The site's origin with its port, when it has one: the Host the proxy passes
+# on may not carry it, and an HTTPS form's Origin is checked against it.
+CSRF_TRUSTED_ORIGINS = _env_list("DJANGO_CSRF_TRUSTED_ORIGINS", "")
+SECURE_HSTS_SECONDS = _env_int("DJANGO_SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = _env_flag("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS")
+SECURE_HSTS_PRELOAD = _env_flag("DJANGO_SECURE_HSTS_PRELOAD")
 
 INSTALLED_APPS = [
     "django.contrib.staticfiles",
@@ -99,6 +127,16 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = os.environ.get("DJANGO_STATIC_ROOT") or BASE_DIR / "static"
+# In production, static files' names carry a hash of their content (collectstatic
+# writes them and a manifest), so that the web server can let browsers cache them
+# for good. With DEBUG on, runserver and the tests serve them under their own names.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage."
+        + ("StaticFilesStorage" if DEBUG else "ManifestStaticFilesStorage")
+    },
+}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

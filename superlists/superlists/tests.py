@@ -23,6 +23,15 @@ print(json.dumps({
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "DB_PATH": str(s.DATABASES["default"]["NAME"]),
     "STATIC_ROOT": str(s.STATIC_ROOT),
+    "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
+    "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
+    "SECURE_SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "CSRF_COOKIE_SECURE": s.CSRF_COOKIE_SECURE,
+    "CSRF_TRUSTED_ORIGINS": s.CSRF_TRUSTED_ORIGINS,
+    "SECURE_HSTS_SECONDS": s.SECURE_HSTS_SECONDS,
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS": s.SECURE_HSTS_INCLUDE_SUBDOMAINS,
+    "SECURE_HSTS_PRELOAD": s.SECURE_HSTS_PRELOAD,
 }))
 """
 
@@ -117,3 +126,62 @@ class DeploymentPathsTest(SimpleTestCase):
         self.assertEqual(settings["ALLOWED_HOSTS"], ["localhost", "127.0.0.1", "[::1]"])
         self.assertEqual(settings["DB_PATH"], str(PROJECT_DIR / "db.sqlite3"))
         self.assertEqual(settings["STATIC_ROOT"], str(PROJECT_DIR / "static"))
+
+
+class HttpsTest(SimpleTestCase):
+    # What the django_app role writes for a site behind nginx's TLS.
+    BEHIND_TLS = {
+        "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
+        "DJANGO_SECURE_SSL_REDIRECT": "1",
+        "DJANGO_SESSION_COOKIE_SECURE": "1",
+        "DJANGO_CSRF_COOKIE_SECURE": "1",
+        "DJANGO_CSRF_TRUSTED_ORIGINS": "https://staging.example.com:8441,https://example.com",
+        "DJANGO_SECURE_HSTS_SECONDS": "63072000",
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+        "DJANGO_SECURE_HSTS_PRELOAD": "0",
+    }
+
+    def test_values_come_from_environment(self):
+        settings = load_settings(DJANGO_SECRET_KEY="x", **self.BEHIND_TLS)
+        self.assertEqual(settings["SECURE_PROXY_SSL_HEADER"], ["HTTP_X_FORWARDED_PROTO", "https"])
+        self.assertIs(settings["SECURE_SSL_REDIRECT"], True)
+        self.assertIs(settings["SESSION_COOKIE_SECURE"], True)
+        self.assertIs(settings["CSRF_COOKIE_SECURE"], True)
+        self.assertEqual(
+            settings["CSRF_TRUSTED_ORIGINS"],
+            ["https://staging.example.com:8441", "https://example.com"],
+        )
+        self.assertEqual(settings["SECURE_HSTS_SECONDS"], 63072000)
+        self.assertIs(settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"], True)
+        self.assertIs(settings["SECURE_HSTS_PRELOAD"], False)
+
+    def test_defaults_are_djangos(self):
+        settings = load_settings(DJANGO_DEBUG="1")
+        self.assertIsNone(settings["SECURE_PROXY_SSL_HEADER"])
+        for name in ("SECURE_SSL_REDIRECT", "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE"):
+            self.assertIs(settings[name], False, name)
+        self.assertEqual(settings["CSRF_TRUSTED_ORIGINS"], [])
+        self.assertEqual(settings["SECURE_HSTS_SECONDS"], 0)
+        self.assertIs(settings["SECURE_HSTS_INCLUDE_SUBDOMAINS"], False)
+        self.assertIs(settings["SECURE_HSTS_PRELOAD"], False)
+
+    def test_hsts_seconds_that_are_not_a_number_are_fatal_and_named(self):
+        result = import_settings(DJANGO_SECRET_KEY="x", DJANGO_SECURE_HSTS_SECONDS="two years")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DJANGO_SECURE_HSTS_SECONDS", result.stderr)
+
+
+class StaticFilesTest(SimpleTestCase):
+    def test_static_file_names_are_hashed_when_debug_is_off(self):
+        settings = load_settings(DJANGO_SECRET_KEY="x")
+        self.assertEqual(
+            settings["STATICFILES_BACKEND"],
+            "django.contrib.staticfiles.storage.ManifestStaticFilesStorage",
+        )
+
+    def test_static_files_keep_their_names_when_debug_is_on(self):
+        settings = load_settings(DJANGO_DEBUG="1")
+        self.assertEqual(
+            settings["STATICFILES_BACKEND"],
+            "django.contrib.staticfiles.storage.StaticFilesStorage",
+        )

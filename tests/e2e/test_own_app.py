@@ -19,8 +19,15 @@ COLLECTION = "superlists_ops.django"
 TESTBED_DIR = os.environ.get(
     "SUPERLISTS_TESTBED_DIR", os.path.expanduser("~/.local/state/superlists-ops/testbed")
 )
-STAGING = Site("mysite-staging.localhost", SUPERLISTS_STAGING.port, SUPERLISTS_STAGING.name)
-LIVE = Site("mysite.localhost", SUPERLISTS_LIVE.port, SUPERLISTS_LIVE.name)
+STAGING = Site(
+    "mysite-staging.localhost",
+    SUPERLISTS_STAGING.port,
+    SUPERLISTS_STAGING.http_port,
+    SUPERLISTS_STAGING.name,
+)
+LIVE = Site(
+    "mysite.localhost", SUPERLISTS_LIVE.port, SUPERLISTS_LIVE.http_port, SUPERLISTS_LIVE.name
+)
 SSH_PORTS = {STAGING: 2201, LIVE: 2202}
 
 

@@ -95,6 +95,20 @@ def test_provision_refuses_a_site_name_that_is_not_a_host_name():
             ["gunicorn_writable_paths (['/srv/sites/../../etc']) holds a path"],
         ),
         (["-e", "nginx_post_rate=0"], ["nginx_post_rate (0) must be positive"]),
+        (["-e", "nginx_acme_email=ops"], ["nginx_acme_email 'ops' is not an e-mail address"]),
+        (["-e", "nginx_acme_email="], ["nginx_acme_email '' is not an e-mail address"]),
+        (["-e", "nginx_https_port=70000"], ["nginx_https_port (70000) is not a port"]),
+        (
+            ["-e", "site_url=http://staging.example.test"],
+            ["nginx_site_url 'http://staging.example.test' is not an https:// URL"],
+        ),
+        (
+            ["-e", "nginx_certificate=/etc/ssl/site.pem"],
+            [
+                "nginx_certificate and nginx_certificate_key go together",
+                "nginx_certificate is not a PEM certificate (its content, not a path)",
+            ],
+        ),
         (["-e", "nginx_client_timeout=soon"], ["nginx_client_timeout"]),
     ],
 )

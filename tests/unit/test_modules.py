@@ -5,6 +5,7 @@ import http.server
 import io
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -489,13 +490,30 @@ def test_unpack_refuses_members_that_reach_out_of_the_release(site):
 
 # A stand-in for the app's manage.py: runs `shell --command` with a call_command
 # that notes each command (and whether the release was marked complete by then),
-# prints a migration plan for migrate, and fails on demand.
+# prints a migration plan for migrate, and fails on demand. `check --deploy`
+# prints CHECK_OUTPUT as Django does (on stderr) and exits with CHECK_EXIT. With
+# MEET, check and collectstatic each wait for the other to have started: they
+# only both finish when they run at the same time.
 FAKE_MANAGE_PY = b"""
-import os, sys, types
+import os, sys, time, types
+def meet(me, other):
+    if os.environ.get("MEET"):
+        open(os.environ["MEET"] + me, "w").close()
+        deadline = time.monotonic() + 5
+        while not os.path.exists(os.environ["MEET"] + other):
+            if time.monotonic() > deadline:
+                raise SystemExit("CommandError: " + me + " ran without " + other)
+            time.sleep(0.01)
+if sys.argv[1:] == ["check", "--deploy"]:
+    meet("check", "collectstatic")
+    sys.stderr.write(os.environ.get("CHECK_OUTPUT", ""))
+    sys.exit(int(os.environ.get("CHECK_EXIT", "0")))
 def call_command(name, **options):
     marked = " after REVISION" if os.path.exists("REVISION") else ""
     with open(os.environ["CALLS"], "a") as calls:
         calls.write(name + marked + "\\n")
+    if name == "collectstatic":
+        meet("collectstatic", "check")
     if os.environ.get("FAIL") == name:
         raise SystemExit("CommandError: " + name + " broke")
     if name == "migrate":
@@ -516,7 +534,7 @@ def release_archive(site):
     return tarball(site / "release.tar.gz", {"manage.py": FAKE_MANAGE_PY})
 
 
-def prepare(site, archive, plan, **environment):
+def prepare(site, archive, plan, silenced_checks=(), **environment):
     environment = {"CALLS": str(site / "calls"), "PLAN": "Planned operations:", **environment}
     return release_prepare.prepare(
         str(archive) if archive else None,
@@ -525,6 +543,8 @@ def prepare(site, archive, plan, **environment):
         getpass.getuser(),
         environment,
         plan,
+        deploy_check=True,
+        silenced_checks=list(silenced_checks),
         **LAYOUT,
     )
 
@@ -556,6 +576,164 @@ def test_prepare_names_the_command_that_failed_and_leaves_the_release_incomplete
         prepare(site, release_archive, plan=True, FAIL="collectstatic")
 
     assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+
+# What `manage.py check --deploy` prints: warnings (exit 0), or, with an error
+# among them, SystemCheckError (exit 1); a hint on the line after its check.
+CHECK_DEPLOY_WARNINGS = """System check identified some issues:
+
+WARNINGS:
+?: (security.W004) You have not set a value for the SECURE_HSTS_SECONDS setting.
+?: (security.W021) You have not set the SECURE_HSTS_PRELOAD setting to True.
+
+System check identified 2 issues (0 silenced).
+"""
+CHECK_DEPLOY_ERRORS = """SystemCheckError: System check identified some issues:
+
+ERRORS:
+lists.Item: (lists.E001) Something is wrong with items.
+\tHINT: Fix the model.
+
+WARNINGS:
+?: (security.W008) Your SECURE_SSL_REDIRECT setting is not set to True.
+
+System check identified 2 issues (1 silenced).
+"""
+
+
+def test_the_checks_check_deploy_reported_are_read_with_their_ids_and_texts():
+    assert django_command.reported_checks(CHECK_DEPLOY_WARNINGS) == {
+        "security.W004": "You have not set a value for the SECURE_HSTS_SECONDS setting.",
+        "security.W021": "You have not set the SECURE_HSTS_PRELOAD setting to True.",
+    }
+    assert django_command.reported_checks(CHECK_DEPLOY_ERRORS) == {
+        "lists.E001": "lists.Item: Something is wrong with items. HINT: Fix the model.",
+        "security.W008": "Your SECURE_SSL_REDIRECT setting is not set to True.",
+    }
+    assert django_command.reported_checks("System check identified no issues (0 silenced).") == {}
+
+
+def test_prepare_checks_the_deploy_while_it_collects_the_static_files(site, release_archive):
+    # Each of the two waits for the other to start: run one after the other, in
+    # either order, the first would give up.
+    result = prepare(site, release_archive, plan=True, MEET=str(site / "started-"))
+
+    assert (site / "started-check").exists() and (site / "started-collectstatic").exists()
+    assert result["changed"]
+
+
+def test_prepare_ignores_the_silenced_checks(site, release_archive):
+    result = prepare(
+        site,
+        release_archive,
+        plan=True,
+        silenced_checks=["security.W004", "security.W021"],
+        CHECK_OUTPUT=CHECK_DEPLOY_WARNINGS,
+    )
+
+    assert result["changed"]
+    assert (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+
+def test_prepare_refuses_a_check_not_silenced_and_leaves_the_release_incomplete(
+    site, release_archive
+):
+    with pytest.raises(release_prepare.DjangoCommandFailed) as refused:
+        prepare(
+            site,
+            release_archive,
+            plan=True,
+            silenced_checks=["security.W021"],
+            CHECK_OUTPUT=CHECK_DEPLOY_WARNINGS,
+        )
+
+    message = str(refused.value)
+    assert "security.W004 (You have not set a value for the SECURE_HSTS_SECONDS" in message
+    assert "security.W021" not in message
+    assert "django_app_silenced_checks" in message
+    assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+
+def test_prepare_refuses_the_errors_check_deploy_exits_with(site, release_archive):
+    with pytest.raises(release_prepare.DjangoCommandFailed, match=r"lists\.E001 .*W008"):
+        prepare(site, release_archive, plan=True, CHECK_OUTPUT=CHECK_DEPLOY_ERRORS, CHECK_EXIT="1")
+
+
+def test_prepare_says_why_check_deploy_crashed(site, release_archive):
+    crash = "Traceback (most recent call last):\n  ...\nImproperlyConfigured: no key\n"
+
+    with pytest.raises(
+        release_prepare.DjangoCommandFailed,
+        match="check --deploy failed in .*: ImproperlyConfigured: no key",
+    ):
+        prepare(site, release_archive, plan=True, CHECK_OUTPUT=crash, CHECK_EXIT="1")
+
+    assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+
+# superlists itself, run by the Django of the tests' virtualenv: in production
+# (DEBUG off, a strong key), then as the django_app role sets it up behind TLS.
+SUPERLISTS = Path(__file__).resolve().parents[2] / "superlists"
+SUPERLISTS_IN_PRODUCTION = {
+    "DJANGO_DEBUG": "0",
+    "DJANGO_SECRET_KEY": "k3y-" + "0123456789abcdefghijklmnopqrstuvwxyz" * 2,
+    "DJANGO_ALLOWED_HOSTS": "example.com",
+}
+SUPERLISTS_BEHIND_TLS = {
+    "DJANGO_SECURE_PROXY_SSL_HEADER": "HTTP_X_FORWARDED_PROTO",
+    "DJANGO_SECURE_SSL_REDIRECT": "1",
+    "DJANGO_SESSION_COOKIE_SECURE": "1",
+    "DJANGO_CSRF_COOKIE_SECURE": "1",
+    "DJANGO_CSRF_TRUSTED_ORIGINS": "https://example.com",
+    "DJANGO_SECURE_HSTS_SECONDS": "63072000",
+    "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS": "1",
+    "DJANGO_SECURE_HSTS_PRELOAD": "0",
+}
+
+
+def superlists_archive(path):
+    """The app's code as the deploy ships it, without what running it locally left."""
+    left = {"__pycache__", "db.sqlite3", "static"}
+    with tarfile.open(path, "w:gz") as archive:
+        for entry in SUPERLISTS.iterdir():
+            if entry.name not in left:
+                archive.add(
+                    entry,
+                    arcname=entry.name,
+                    filter=lambda info: None if "__pycache__" in info.name else info,
+                )
+    return path
+
+
+def prepare_superlists(site, settings):
+    release = site / "releases" / COMMITS[0]
+    return release_prepare.prepare(
+        str(superlists_archive(site / "release.tar.gz")),
+        str(release),
+        sys.prefix,
+        getpass.getuser(),
+        {**settings, "DJANGO_STATIC_ROOT": str(release / "static")},
+        False,
+        deploy_check=True,
+        silenced_checks=["security.W021"],
+        **LAYOUT,
+    )
+
+
+def test_check_deploy_of_superlists_refuses_plain_http_then_passes_behind_tls(site):
+    with pytest.raises(release_prepare.DjangoCommandFailed) as refused:
+        prepare_superlists(site, SUPERLISTS_IN_PRODUCTION)
+
+    reported = sorted(set(re.findall(r"security\.W\d+", str(refused.value))))
+    # No W012 (session cookie): superlists has no sessions.
+    assert reported == ["security.W004", "security.W008", "security.W016"]
+    assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
+
+    result = prepare_superlists(site, {**SUPERLISTS_IN_PRODUCTION, **SUPERLISTS_BEHIND_TLS})
+
+    assert result["changed"]
+    static = site / "releases" / COMMITS[0] / "static"
+    assert json.loads((static / "staticfiles.json").read_text())["paths"]["base.css"] != "base.css"
 
 
 # A stand-in for manage.py that shows what it was given, and fails on demand.

@@ -9,8 +9,10 @@ import yaml
 SITE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "site" / "defaults" / "main.yml"
 SITE = yaml.safe_load(SITE_DEFAULTS.read_text())
 
-# Requests are made from inside the server, through nginx, as a browser would
-# (with the site's Host header); redirects are reported, not followed.
+# Requests are made from inside the server, through nginx, as a browser would:
+# over HTTPS by the site's name (which the container resolves to itself), its
+# certificate verified against the CAs the server trusts; or over plain HTTP to
+# 127.0.0.1 with the site's Host header. Redirects are reported, not followed.
 HTTP_REQUESTS = """
 import json, sys, urllib.error, urllib.request
 
@@ -56,10 +58,10 @@ def service(site):
 
 @pytest.fixture
 def get(host):
-    """GET a path through nginx on the server, with the given Host header."""
+    """GET a path through nginx on the server, from the site named `host_header`."""
 
-    def get(path, host_header):
-        return ask(host, "GET", path, host_header)
+    def get(path, host_header, scheme="https"):
+        return ask(host, "GET", path, host_header, scheme=scheme)
 
     return get
 
@@ -75,8 +77,8 @@ def post(host):
     return post
 
 
-def ask(host, method, path, host_header, times=1):
-    url = f"http://127.0.0.1{path}"
+def ask(host, method, path, host_header, times=1, scheme="https"):
+    url = f"https://{host_header}{path}" if scheme == "https" else f"http://127.0.0.1{path}"
     return json.loads(
         host.check_output(
             "python3 -c %s %s %s %s %s", HTTP_REQUESTS, method, url, host_header, str(times)
