@@ -48,9 +48,8 @@ def testbed_dir():
     return Path(inventory_variable("staging.superlists.localhost", "testbed_dir"))
 
 
-@functools.cache
 def trusted_cas():
-    """A TLS client context that trusts what the testbed's sites are certified by, and
+    """A new TLS client context that trusts what the testbed's sites are certified by, and
     nothing else: the testbed ACME server's root (make testbed keeps its current one)
     and the testbed's own CA (a site with its own certificate)."""
     acme = testbed_dir() / "acme"
@@ -299,7 +298,7 @@ def certificate_from_testbed_ca(name):
     ca = x509.load_pem_x509_certificate((acme / "ca.pem").read_bytes())
     ca_key = serialization.load_pem_private_key((acme / "ca.key").read_bytes(), None)
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     certificate = (
         x509.CertificateBuilder()
         .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)]))

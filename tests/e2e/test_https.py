@@ -13,7 +13,6 @@ from testbed import (
     SITES,
     STAGING,
     Load,
-    SiteConnection,
     manage,
     on_server,
     output,
@@ -28,9 +27,11 @@ def handshake(site, name=None, alpn=("h2", "http/1.1")):
     server, naming `name` (the site's by default), the certificate verified."""
     context = trusted_cas()
     context.set_alpn_protocols(list(alpn))
-    with socket.create_connection(("127.0.0.1", site.port), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=name or site.name) as tls:
-            return tls.version(), tls.selected_alpn_protocol(), tls.getpeercert()
+    with (
+        socket.create_connection(("127.0.0.1", site.port), timeout=10) as raw,
+        context.wrap_socket(raw, server_hostname=name or site.name) as tls,
+    ):
+        return tls.version(), tls.selected_alpn_protocol(), tls.getpeercert()
 
 
 def issuer(certificate):
@@ -53,7 +54,9 @@ def test_the_site_has_a_certificate_from_the_acme_server_over_tls13_and_http2(si
 def test_plain_http_answers_only_with_a_redirect_to_the_site_url(site):
     connection = http.client.HTTPConnection("127.0.0.1", site.http_port, timeout=10)
     try:
-        connection.request("GET", "/lists/new?x=1", headers={"Host": f"{site.name}:{site.http_port}"})
+        connection.request(
+            "GET", "/lists/new?x=1", headers={"Host": f"{site.name}:{site.http_port}"}
+        )
         response = connection.getresponse()
     finally:
         connection.close()

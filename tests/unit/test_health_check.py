@@ -18,7 +18,7 @@ RELEASE = "c" * 40
 
 def certificate(subject, issuer_key, issuer=None, names=(), ca=False):
     key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, subject)])
     builder = (
         x509.CertificateBuilder()
