@@ -1,11 +1,15 @@
-"""The site's secrets reach the app server from their files: gunicorn's settings, as
-the gunicorn role renders them with the site's defaults, read every secret file of
-the site (and the key, when the app reads it from a variable) when gunicorn starts."""
+"""The site's secrets (site_secrets), without a server: the deploy's phase that writes
+them (django_app's 35-secrets.yml, as release_state finds them) shows no value, and
+gunicorn's settings, as the gunicorn role renders them with the site's defaults, read
+every secret file of the site (and the key, when the app reads it from a variable)
+when gunicorn starts."""
 
 import json
+import os
 import subprocess
 import sys
 
+import pytest
 from testbed import PROJECT
 
 RENDER = """
@@ -89,3 +93,68 @@ def test_gunicorns_settings_start_without_a_secrets_directory(tmp_path):
 
     # Python may set LC_CTYPE itself (its C locale coercion).
     assert set(environment) - {"LC_CTYPE"} == {"PATH"}
+
+
+DEPLOY_SECRETS = """
+- name: The deploy's secrets phase, between its two reads of the site's state
+  hosts: localhost
+  gather_facts: false
+  vars_files:
+    - {project}/roles/django_app/vars/main.yml
+  vars:
+    django_app_user: root
+  tasks:
+    - name: Read the state
+      superlists_ops.django.release_state:
+        site_dir: "{{{{ django_app_site_dir }}}}"
+        secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
+        secrets: "{{{{ site_secrets }}}}"
+      register: __django_app_state
+    - name: Write the secrets
+      ansible.builtin.include_tasks: {project}/roles/django_app/tasks/35-secrets.yml
+      when: not __django_app_state.secrets_current
+    - name: Read the state again
+      superlists_ops.django.release_state:
+        site_dir: "{{{{ django_app_site_dir }}}}"
+        secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
+        secrets: "{{{{ site_secrets }}}}"
+      register: after
+    - name: Check the secrets are as the inventory has them
+      ansible.builtin.assert:
+        that: after.secrets_current
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the files are root's, as on a server")
+def test_the_deploy_writes_changes_and_drops_secrets_showing_no_value(tmp_path):
+    playbook = tmp_path / "secrets.yml"
+    playbook.write_text(DEPLOY_SECRETS.format(project=PROJECT))
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def deploy(secrets):
+        run = subprocess.run(
+            ["ansible-playbook", "-i", "localhost,", "-c", "local", "-v", "--diff", str(playbook),
+             "-e", f"ansible_python_interpreter={sys.executable}",
+             "-e", json.dumps({"django_app_site_dir": str(site), "site_secrets": secrets})],
+            cwd=PROJECT, capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout + run.stderr
+
+    first = deploy({"DATABASE_PASSWORD": "pw-first", "WORKERS": 5})
+    files = site / "shared" / "secrets"
+    assert (files / "DATABASE_PASSWORD").read_text() == "pw-first"
+    assert (files / "WORKERS").read_text() == "5"
+    assert oct((files / "DATABASE_PASSWORD").stat().st_mode & 0o777) == "0o640"
+    assert oct(files.stat().st_mode & 0o777) == "0o750"
+
+    changed = deploy({"DATABASE_PASSWORD": "pw-second"})
+    assert (files / "DATABASE_PASSWORD").read_text() == "pw-second"
+    assert not (files / "WORKERS").exists()
+
+    unchanged = deploy({"DATABASE_PASSWORD": "pw-second"})
+    assert "Write each secret to its file" not in unchanged  # secrets_current: skipped
+
+    for run in (first, changed, unchanged):
+        assert "pw-" not in run
