@@ -21,7 +21,10 @@ description:
     trailing C(/)), C(paths) (a list of such), C(count) (a whole number, at least the
     third item of the list when there is one, else 0), C(size) (bytes, or a whole
     number and K, M, G or T), C(email) (an e-mail address whose domain is a host name),
-    C(https_url) (https://, a host name, maybe a port, maybe a path)."
+    C(https_url) (https://, a host name, maybe a port, maybe a path), C(env_names) (a
+    list of environment variable names, or a dict whose keys are: capitals, digits and
+    C(_), not starting with a digit; the message names only the bad names, never a
+    dict's values, which may be secrets)."
 options:
   _input:
     description: >-
@@ -54,6 +57,7 @@ SIZE = re.compile(r"^[0-9]+[KMGT]?$")
 # The local part as mail servers take it without quoting: no spaces, no second @.
 EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
 HTTPS_URL = re.compile(r"^https://([^/:]+)(?::([0-9]+))?(?:/.*)?$")
+ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 def whole_number(value):
@@ -121,6 +125,20 @@ CHECKS = {
 }
 
 
+def env_names_problem(value):
+    """The names that are not environment variable names. Of a dict, only its keys are
+    looked at and named: its values may be secrets."""
+    if not isinstance(value, (dict, list)):
+        return "is not a list of environment variable names, nor a dict of them"
+    bad = [name for name in value if not (isinstance(name, str) and ENV_NAME.match(name))]
+    if not bad:
+        return None
+    return (
+        f"holds names that are not environment variable names {bad}"
+        " (capitals, digits and _, not starting with a digit)"
+    )
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -137,6 +155,8 @@ def problem_of(kind, value, *least):
     """What is wrong with the value, as a kind of value: None when nothing is."""
     if kind == "count":
         return count_problem(value, *(least or [0]))
+    if kind == "env_names":
+        return env_names_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

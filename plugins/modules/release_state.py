@@ -62,6 +62,15 @@ options:
       is made on the server once and kept. Never logged.
     type: str
     default: ""
+  secrets_dir:
+    description: The directory of the site's other secrets, a file for each, named as
+      the environment variable the app reads it from.
+    type: path
+  secrets:
+    description: What O(secrets_dir) should hold - each environment variable's name and
+      its value (from the inventory). Never logged.
+    type: dict
+    default: {}
   lock:
     description: The site's deploy lock (a directory) to take when changes are needed.
     type: path
@@ -145,6 +154,17 @@ set_up:
   description: Whether the site's directories exist (the role's setup.yml made them).
   type: bool
   returned: always
+secrets_current:
+  description: Whether O(secrets_dir) holds exactly O(secrets) - a file for each name,
+    holding its value, and no other file.
+  type: bool
+  returned: always
+secrets_stale:
+  description: The files in O(secrets_dir) of no name in O(secrets) (a secret the
+    inventory dropped), to remove.
+  type: list
+  elements: str
+  returned: always
 settings_current:
   description: Whether O(settings_file) holds exactly O(settings).
   type: bool
@@ -191,6 +211,21 @@ def secret_is(path, secret):
         return False
 
 
+def secrets_in(directory, secrets):
+    """Whether the directory holds exactly the secrets (a file of each name holding its
+    value), and the files of names no longer listed."""
+    try:
+        present = sorted(os.listdir(directory)) if directory else []
+    except FileNotFoundError:
+        present = []
+    stale = [os.path.join(directory, name) for name in present if name not in secrets]
+    current = not stale and all(
+        directory and holds(os.path.join(directory, name), str(value))
+        for name, value in secrets.items()
+    )
+    return current, stale
+
+
 def python_target():
     """The Python the site's virtualenvs are made with (the one running this module),
     as wheels name what they fit: its version, ABI and platforms."""
@@ -209,7 +244,16 @@ def python_target():
 
 
 def state(
-    site_dir, commit, requirements_hash, database, settings_file, settings, secret_file, secret
+    site_dir,
+    commit,
+    requirements_hash,
+    database,
+    settings_file,
+    settings,
+    secret_file,
+    secret,
+    secrets_dir=None,
+    secrets=None,
 ):
     def exists(*parts):
         return all(parts) and os.path.exists(os.path.join(site_dir, *parts))
@@ -218,6 +262,7 @@ def state(
     current_commit = linked_commit(site_dir, "current")
     settings_current = holds(settings_file, settings)
     secret_current = secret_is(secret_file, secret)
+    secrets_current, secrets_stale = secrets_in(secrets_dir, secrets or {})
     return {
         "current_commit": current_commit,
         "previous_commit": linked_commit(site_dir, "previous"),
@@ -229,10 +274,13 @@ def state(
         # Only when the virtualenv is to be made (loading packaging takes a while).
         "python": python_target() if requirements_hash and not virtualenv_complete else {},
         "set_up": exists("shared") and exists("releases"),
+        "secrets_current": secrets_current,
+        "secrets_stale": secrets_stale,
         "settings_current": settings_current,
         "releases": complete_releases(site_dir),
-        # Another commit, other settings, no secret key yet or another one.
-        "changes_needed": current_commit != commit or not (settings_current and secret_current),
+        # Another commit, other settings, no secret key yet or another one, other secrets.
+        "changes_needed": current_commit != commit
+        or not (settings_current and secret_current and secrets_current),
     }
 
 
@@ -264,6 +312,8 @@ def main():
             "settings": {"type": "str", "default": "", "no_log": True},
             "secret_file": {"type": "path"},
             "secret": {"type": "str", "default": "", "no_log": True},
+            "secrets_dir": {"type": "path"},
+            "secrets": {"type": "dict", "default": {}, "no_log": True},
             "lock": {"type": "path"},
             "lock_holder": {"type": "dict"},
             "take_over": {"type": "str", "default": ""},

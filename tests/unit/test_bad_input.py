@@ -56,6 +56,17 @@ def test_deploy_refuses_bad_variables(arguments, message):
     assert "UNREACHABLE" not in output
 
 
+@pytest.mark.parametrize("playbook_file", ["playbooks/deploy.yml", "playbooks/provision.yml"])
+def test_a_secret_whose_name_is_no_environment_variable_is_refused_unshown(playbook_file):
+    secrets = '{"site_secrets": {"bad name": "v4lue-of-bad", "GOOD": "v4lue-of-good"}}'
+    code, output = playbook(playbook_file, "-e", secrets)
+
+    assert code != 0
+    assert "site_secrets holds names that are not environment variable names ['bad name']" in output
+    assert "v4lue" not in output
+    assert "UNREACHABLE" not in output
+
+
 def test_release_refuses_a_version_that_is_not_a_commit():
     code, output = playbook("release.yml", "-e", "release_version=no-such-revision")
 

@@ -26,6 +26,9 @@ from ansible_collections.superlists_ops.django.plugins.filter.bad_variables impo
         ("email", "elspeth+acme@mail.ottg.eu"),
         ("https_url", "https://superlists.ottg.eu"),
         ("https_url", "https://staging.superlists.localhost:8441/"),
+        ("env_names", ["DATABASE_PASSWORD", "_X", "API_KEY_2"]),
+        ("env_names", {"DATABASE_PASSWORD": "s3cret", "SENTRY_DSN": ""}),
+        ("env_names", {}),
     ],
 )
 def test_a_right_value_is_not_named(kind, value):
@@ -60,6 +63,12 @@ def test_a_right_value_is_not_named(kind, value):
         ("count", -1, "(-1) cannot be negative"),
         ("count", "many", "(many) is not a whole number"),
         ("size", "lots", "'lots' is not a size"),
+        ("env_names", ["bad name"], "holds names that are not environment variable names"),
+        ("env_names", ["2FA_KEY"], "['2FA_KEY']"),
+        ("env_names", ["database_password"], "['database_password']"),
+        ("env_names", ["A-B"], "['A-B']"),
+        ("env_names", [""], "['']"),
+        ("env_names", "DATABASE_PASSWORD", "is not a list of environment variable names"),
     ],
 )
 def test_a_wrong_value_is_named_with_its_problem(kind, value, problem):
@@ -86,3 +95,13 @@ def test_every_wrong_variable_is_named_in_order():
 def test_an_unknown_kind_is_an_error_of_the_role_not_of_the_user():
     with pytest.raises(ValueError, match="no such kind of value as 'colour'"):
         bad_variables({"a": ["colour", "red"]})
+
+
+def test_bad_environment_variable_names_are_named_without_their_values():
+    secrets = {"GOOD": "value-one", "bad name": "value-two", "lower": "value-three"}
+
+    [message] = bad_variables({"site_secrets": ["env_names", secrets]})
+
+    assert message.startswith("site_secrets holds names that are not environment variable")
+    assert "['bad name', 'lower']" in message
+    assert "value" not in message and "GOOD" not in message

@@ -91,6 +91,70 @@ def test_state_tells_complete_partial_and_settings(site):
     assert not from_the_inventory["secret_current"] and from_the_inventory["changes_needed"]
 
 
+def test_state_tells_whether_the_secrets_files_hold_the_inventorys_secrets(site):
+    make_release(site, COMMITS[0])
+    release_switch.switch(str(site), COMMITS[0], "")
+    (site / "shared/env").write_text("A=1\n")
+    (site / "shared/secret_key").write_text("key")
+    secrets_dir = site / "shared/secrets"
+
+    def with_secrets(secrets):
+        return release_state.state(
+            str(site), COMMITS[0], "v1", None, str(site / "shared/env"), "A=1\n",
+            str(site / "shared/secret_key"), "", str(secrets_dir), secrets,
+        )  # fmt: skip
+
+    # No secrets, no directory (a site provisioned before secrets were): nothing to do.
+    assert with_secrets({})["secrets_current"] and not with_secrets({})["changes_needed"]
+    # A new secret: not there yet, so the deploy writes it and restarts the app.
+    new = with_secrets({"DATABASE_PASSWORD": "s3cret", "API_KEY": 42})
+    assert not new["secrets_current"] and new["changes_needed"]
+
+    secrets_dir.mkdir()
+    (secrets_dir / "DATABASE_PASSWORD").write_text("s3cret")
+    (secrets_dir / "API_KEY").write_text("42")
+    written = with_secrets({"DATABASE_PASSWORD": "s3cret", "API_KEY": 42})
+    assert written["secrets_current"] and written["secrets_stale"] == []
+    assert not written["changes_needed"]
+
+    # Another value in the inventory; a value with a trailing newline differs too.
+    changed = with_secrets({"DATABASE_PASSWORD": "new", "API_KEY": 42})
+    assert not changed["secrets_current"] and changed["changes_needed"]
+    assert not with_secrets({"DATABASE_PASSWORD": "s3cret\n", "API_KEY": 42})["secrets_current"]
+
+    # A secret the inventory no longer lists: its file is to go, and the app restarts.
+    dropped = with_secrets({"DATABASE_PASSWORD": "s3cret"})
+    assert not dropped["secrets_current"] and dropped["changes_needed"]
+    assert dropped["secrets_stale"] == [str(secrets_dir / "API_KEY")]
+    assert with_secrets({})["secrets_stale"] == [
+        str(secrets_dir / "API_KEY"),
+        str(secrets_dir / "DATABASE_PASSWORD"),
+    ]
+
+
+def test_the_secrets_values_are_in_no_output_of_the_module(site):
+    (site / "shared/secrets").mkdir()
+    (site / "shared/secrets/DATABASE_PASSWORD").write_text("s3cret-in-the-file")
+    arguments = {
+        "site_dir": str(site),
+        "secrets_dir": str(site / "shared/secrets"),
+        "secrets": {"DATABASE_PASSWORD": "s3cret-in-the-file", "API_KEY": "k3y-not-yet-there"},
+    }
+
+    run = subprocess.run(
+        ["ansible", "localhost", "-i", "localhost,", "-c", "local", "-vvv", "-e",
+         f"ansible_python_interpreter={sys.executable}",
+         "-m", "superlists_ops.django.release_state", "-a", json.dumps(arguments)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )  # fmt: skip
+
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert '"secrets_current": false' in output
+    assert "s3cret" not in output and "k3y" not in output
+    assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output
+
+
 def holder(who, since="10:00"):
     """A lock holder as the release_state action makes it."""
     return {
@@ -762,6 +826,31 @@ def test_manage_runs_in_the_release_as_the_user_with_only_the_settings(site, rel
     assert from_file.stdout.split() == ["check", "hello", "from", "a", "file", str(os.getuid())]
     broken = django_command.manage(str(release), getpass.getuser(), {}, ["broken"])
     assert django_command.problem(broken.stderr) == "CommandError: no such thing"
+
+
+def test_the_environment_reads_each_secret_from_its_file_over_the_settings(site):
+    secrets = site / "shared/secrets"
+    secrets.mkdir()
+    (secrets / "DATABASE_PASSWORD").write_text("s3cret")
+    (secrets / "API_KEY").write_text("k3y\n")
+    (site / "shared/secret_key").write_text("the key\n")
+
+    environment = django_command.environment(
+        {"DJANGO_DEBUG": "0", "PORT": 8000, "API_KEY": "not this one"},
+        {
+            "DATABASE_PASSWORD": str(secrets / "DATABASE_PASSWORD"),
+            "API_KEY": str(secrets / "API_KEY"),
+            "DJANGO_SECRET_KEY": str(site / "shared/secret_key"),
+        },
+    )
+
+    assert environment == {
+        "DJANGO_DEBUG": "0",
+        "PORT": "8000",
+        "DATABASE_PASSWORD": "s3cret",
+        "API_KEY": "k3y",
+        "DJANGO_SECRET_KEY": "the key",
+    }
 
 
 # A stand-in for manage.py migrate: writes to the database the app would use (the

@@ -1,0 +1,160 @@
+"""The site's secrets (site_secrets), without a server: the deploy's phase that writes
+them (django_app's 35-secrets.yml, as release_state finds them) shows no value, and
+gunicorn's settings, as the gunicorn role renders them with the site's defaults, read
+every secret file of the site (and the key, when the app reads it from a variable)
+when gunicorn starts."""
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from testbed import PROJECT
+
+RENDER = """
+- name: Render gunicorn's settings with the roles' defaults
+  hosts: localhost
+  gather_facts: false
+  vars_files:
+    - {project}/roles/site/defaults/main.yml
+    - {project}/roles/gunicorn/defaults/main.yml
+  tasks:
+    - name: Render
+      ansible.builtin.template:
+        src: {project}/roles/gunicorn/templates/gunicorn.conf.py.j2
+        dest: "{{{{ rendered }}}}"
+        mode: "0600"
+"""
+
+# What gunicorn does with its settings file, enough to see the environment it gives
+# the app: run the file, then show the environment.
+SHOW_ENVIRONMENT = (
+    "import json, os, runpy, sys; runpy.run_path(sys.argv[1]); print(json.dumps(dict(os.environ)))"
+)
+
+
+def render(tmp_path, *extra_vars):
+    playbook = tmp_path / "render.yml"
+    playbook.write_text(RENDER.format(project=PROJECT))
+    rendered = tmp_path / "gunicorn.conf.py"
+    run = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local", str(playbook),
+         "-e", f"ansible_python_interpreter={sys.executable}",
+         "-e", f"rendered={rendered}", *extra_vars],
+        cwd=PROJECT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    return rendered
+
+
+def environment_of(config, cwd):
+    run = subprocess.run(
+        [sys.executable, "-c", SHOW_ENVIRONMENT, str(config)],
+        cwd=cwd, env={"PATH": "/usr/bin:/bin"}, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    return json.loads(run.stdout)
+
+
+def test_gunicorns_settings_read_every_secret_file_of_the_site_and_the_key(tmp_path):
+    site = tmp_path / "site"
+    secrets = site / "shared" / "secrets"
+    secrets.mkdir(parents=True)
+    (secrets / "DATABASE_PASSWORD").write_text("s3cret")
+    (secrets / "API_KEY").write_text("k3y\n")
+    # Not a variable's name (an interrupted copy's leftover, say): not read.
+    (secrets / ".ansible_tmp_API_KEY").write_text("half written")
+    # The key's own file wins over a secret of the same name.
+    (secrets / "DJANGO_SECRET_KEY").write_text("not the key")
+    (site / "shared" / "secret_key").write_text("the key\n")
+
+    key_from_a_variable = {
+        "site_secret_key_via_file": False,
+        "site_secret_key_variable": "DJANGO_SECRET_KEY",
+    }
+    config = render(tmp_path, "-e", f"site_dir={site}", "-e", json.dumps(key_from_a_variable))
+    environment = environment_of(config, tmp_path)
+
+    assert str(secrets) in config.read_text()
+    assert "s3cret" not in config.read_text()
+    assert environment["DATABASE_PASSWORD"] == "s3cret"
+    assert environment["API_KEY"] == "k3y"
+    assert environment["DJANGO_SECRET_KEY"] == "the key"
+    assert not [name for name in environment if "ansible" in name]
+
+
+def test_gunicorns_settings_start_without_a_secrets_directory(tmp_path):
+    """A site provisioned before it had secrets has no directory yet."""
+    site = tmp_path / "site"
+    config = render(tmp_path, "-e", f"site_dir={site}")
+
+    environment = environment_of(config, tmp_path)
+
+    # Python may set LC_CTYPE itself (its C locale coercion).
+    assert set(environment) - {"LC_CTYPE"} == {"PATH"}
+
+
+DEPLOY_SECRETS = """
+- name: The deploy's secrets phase, between its two reads of the site's state
+  hosts: localhost
+  gather_facts: false
+  vars_files:
+    - {project}/roles/django_app/vars/main.yml
+  vars:
+    django_app_user: root
+  tasks:
+    - name: Read the state
+      superlists_ops.django.release_state:
+        site_dir: "{{{{ django_app_site_dir }}}}"
+        secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
+        secrets: "{{{{ site_secrets }}}}"
+      register: __django_app_state
+    - name: Write the secrets
+      ansible.builtin.include_tasks: {project}/roles/django_app/tasks/35-secrets.yml
+      when: not __django_app_state.secrets_current
+    - name: Read the state again
+      superlists_ops.django.release_state:
+        site_dir: "{{{{ django_app_site_dir }}}}"
+        secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
+        secrets: "{{{{ site_secrets }}}}"
+      register: after
+    - name: Check the secrets are as the inventory has them
+      ansible.builtin.assert:
+        that: after.secrets_current
+"""
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the files are root's, as on a server")
+def test_the_deploy_writes_changes_and_drops_secrets_showing_no_value(tmp_path):
+    playbook = tmp_path / "secrets.yml"
+    playbook.write_text(DEPLOY_SECRETS.format(project=PROJECT))
+    site = tmp_path / "site"
+    site.mkdir()
+
+    def deploy(secrets):
+        run = subprocess.run(
+            ["ansible-playbook", "-i", "localhost,", "-c", "local", "-v", "--diff", str(playbook),
+             "-e", f"ansible_python_interpreter={sys.executable}",
+             "-e", json.dumps({"django_app_site_dir": str(site), "site_secrets": secrets})],
+            cwd=PROJECT, capture_output=True, text=True,
+        )  # fmt: skip
+        assert run.returncode == 0, run.stdout + run.stderr
+        return run.stdout + run.stderr
+
+    first = deploy({"DATABASE_PASSWORD": "pw-first", "WORKERS": 5})
+    files = site / "shared" / "secrets"
+    assert (files / "DATABASE_PASSWORD").read_text() == "pw-first"
+    assert (files / "WORKERS").read_text() == "5"
+    assert oct((files / "DATABASE_PASSWORD").stat().st_mode & 0o777) == "0o640"
+    assert oct(files.stat().st_mode & 0o777) == "0o750"
+
+    changed = deploy({"DATABASE_PASSWORD": "pw-second"})
+    assert (files / "DATABASE_PASSWORD").read_text() == "pw-second"
+    assert not (files / "WORKERS").exists()
+
+    unchanged = deploy({"DATABASE_PASSWORD": "pw-second"})
+    assert "Write each secret to its file" not in unchanged  # secrets_current: skipped
+
+    for run in (first, changed, unchanged):
+        assert "pw-" not in run
