@@ -68,16 +68,6 @@ def manage(release_dir, app_user, settings, argv, settings_from_files=None):
     )
 
 
-def start(release_dir, app_user, settings, argv, settings_from_files=None):
-    """`manage.py <argv>` in the release as `app_user`, started and not waited for
-    (communicate() waits): to run beside another command."""
-    return subprocess.Popen(
-        **command(release_dir, app_user, settings, argv, settings_from_files),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-    )
-
-
 def reported_checks(output):
     """The system checks Django's report (`manage.py check`) names, as {id: text}:
     the text with the object checked (unless it is "?") and the hint."""

@@ -1,7 +1,6 @@
 #!/usr/bin/python
 """Ansible module: make a release directory ready to go live, in one round trip."""
 
-import contextlib
 import json
 import os
 import pwd
@@ -12,9 +11,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     DjangoCommandFailed,
     call_commands,
-    problem,
     reported_checks,
-    start,
 )
 
 DOCUMENTATION = r"""
@@ -34,12 +31,11 @@ description:
   - With O(plan), C(migrate --plan) runs too, after Django's system checks. A release
     whose code does not load fails here, before the switch; whether it has migrations
     to apply is returned. Django's commands run in one start of Django, as O(app_user).
-  - With O(deploy_check), C(manage.py check --deploy) runs too, as O(app_user) with
-    the same settings, at the same time as the commands above (a separate process), so
-    that it makes the deploy no slower. Each check it reports, warning or error, that
-    is not in O(silenced_checks) fails the module, naming the check's ID and text; so
-    does a check that crashes. The release is then left incomplete, and the site goes
-    on serving the release it served.
+  - With O(deploy_check), C(manage.py check --deploy) runs too, in the same start of
+    Django as the commands above (a second start would cost about half a second). Each
+    check it reports, warning or error, that is not in O(silenced_checks) fails the
+    module, naming the check's ID and text. The release is then left incomplete, and
+    the site goes on serving the release it served.
   - Then writes C(REVISION) (the commit, which is the directory's name), last. It marks
     the release complete.
   - The action plugin of the same name builds the archive on the control node (once
@@ -144,8 +140,12 @@ NOTHING_PLANNED = "No planned migration operations."
 # and migrate --plan is where they run.
 COLLECTSTATIC = "call_command('collectstatic', interactive=False, verbosity=0)"
 PLAN = "call_command('migrate', plan=True, skip_checks=False)"
-# Django's checks of a production configuration (HTTPS, cookies, DEBUG, the key).
-CHECK_DEPLOY = ["check", "--deploy"]
+# Django's checks of a production configuration (HTTPS, cookies, DEBUG, the key):
+# their report on stdout, with what the other commands print, and an error among
+# them reported, not raised, so that refused() names every check at once.
+CHECK_DEPLOY = (
+    "import sys; call_command('check', deploy=True, fail_level='CRITICAL', stderr=sys.stdout)"
+)
 
 
 def outside(path):
@@ -201,14 +201,9 @@ def unpack(archive, release_dir, virtualenv, app_user, static_dir, database_link
     os.unlink(archive)
 
 
-def refuse_reported(release_dir, process, output, silenced_checks):
-    """Fail on a check --deploy that crashed, or that reported checks not silenced."""
-    stdout, stderr = output
-    reported = reported_checks(stdout + stderr)
-    if process.returncode != 0 and not reported:
-        raise DjangoCommandFailed(
-            f"manage.py check --deploy failed in {release_dir}: {problem(stderr)}"
-        )
+def refused(output, silenced_checks):
+    """Fail on the checks check --deploy reported that are not silenced."""
+    reported = reported_checks(output)
     refused = sorted(
         (check, text) for check, text in reported.items() if check not in silenced_checks
     )
@@ -219,22 +214,6 @@ def refuse_reported(release_dir, process, output, silenced_checks):
             + ". Fix the app's settings, or silence a check the site accepts by adding its"
             " ID to django_app_silenced_checks (this module's silenced_checks)"
         )
-
-
-@contextlib.contextmanager
-def deploy_checked(release_dir, app_user, settings, from_files, silenced_checks):
-    """Runs check --deploy while the block runs (the deploy waits for the slower
-    of the two, not for both), then fails on what it reported not silenced. When
-    the block fails, the check is stopped."""
-    process = start(release_dir, app_user, settings, CHECK_DEPLOY, from_files)
-    try:
-        yield
-        output = process.communicate()
-    finally:
-        if process.returncode is None:
-            process.kill()
-            process.communicate()
-    refuse_reported(release_dir, process, output, silenced_checks)
 
 
 def prepare(
@@ -248,25 +227,21 @@ def prepare(
     silenced_checks=(),
     **layout,
 ):
-    """Lay the release out (with an archive), then list its migrations (with plan)
-    and check its settings for production (with deploy_check), at the same time.
+    """Lay the release out (with an archive), check its settings for production (with
+    deploy_check), then list its migrations (with plan), in one start of Django.
     `layout`: static_dir, database_link, database and settings_from_files."""
     from_files = layout.pop("settings_from_files", None) or {}
-    commands = [PLAN] if plan else []
+    commands = ([CHECK_DEPLOY] if deploy_check else []) + ([PLAN] if plan else [])
     if archive:
         unpack(archive, release_dir, virtualenv, app_user, **layout)
         commands.insert(0, COLLECTSTATIC)
     elif not os.path.exists(os.path.join(release_dir, "REVISION")):
         raise OSError(f"{release_dir} is not a complete release, and no archive was given")
-    checking = (
-        deploy_checked(release_dir, app_user, settings, from_files, silenced_checks)
-        if deploy_check
-        else contextlib.nullcontext()
+    output = (
+        call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
     )
-    with checking:
-        output = (
-            call_commands(release_dir, app_user, settings, commands, from_files) if commands else ""
-        )
+    if deploy_check:
+        refused(output, silenced_checks)
     if archive:
         give_to_root(inside(release_dir, layout["static_dir"], "static_dir"))
         with open(os.path.join(release_dir, "REVISION"), "w") as revision:

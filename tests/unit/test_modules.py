@@ -554,32 +554,18 @@ def test_unpack_refuses_members_that_reach_out_of_the_release(site):
 
 # A stand-in for the app's manage.py: runs `shell --command` with a call_command
 # that notes each command (and whether the release was marked complete by then),
-# prints a migration plan for migrate, and fails on demand. `check --deploy`
-# prints CHECK_OUTPUT as Django does (on stderr) and exits with CHECK_EXIT. With
-# MEET, check and collectstatic each wait for the other to have started: they
-# only both finish when they run at the same time.
+# prints a migration plan for migrate and, for check, CHECK_OUTPUT (where it is
+# told to write its report), and fails on demand.
 FAKE_MANAGE_PY = b"""
-import os, sys, time, types
-def meet(me, other):
-    if os.environ.get("MEET"):
-        open(os.environ["MEET"] + me, "w").close()
-        deadline = time.monotonic() + 5
-        while not os.path.exists(os.environ["MEET"] + other):
-            if time.monotonic() > deadline:
-                raise SystemExit("CommandError: " + me + " ran without " + other)
-            time.sleep(0.01)
-if sys.argv[1:] == ["check", "--deploy"]:
-    meet("check", "collectstatic")
-    sys.stderr.write(os.environ.get("CHECK_OUTPUT", ""))
-    sys.exit(int(os.environ.get("CHECK_EXIT", "0")))
+import os, sys, types
 def call_command(name, **options):
     marked = " after REVISION" if os.path.exists("REVISION") else ""
     with open(os.environ["CALLS"], "a") as calls:
         calls.write(name + marked + "\\n")
-    if name == "collectstatic":
-        meet("collectstatic", "check")
     if os.environ.get("FAIL") == name:
         raise SystemExit("CommandError: " + name + " broke")
+    if name == "check":
+        options["stderr"].write(os.environ.get("CHECK_OUTPUT", ""))
     if name == "migrate":
         print(os.environ["PLAN"])
 management = types.ModuleType("django.core.management")
@@ -616,7 +602,7 @@ def prepare(site, archive, plan, silenced_checks=(), **environment):
 def test_prepare_collects_static_and_lists_migrations_then_marks_complete(site, release_archive):
     result = prepare(site, release_archive, plan=True)
 
-    assert (site / "calls").read_text().splitlines() == ["collectstatic", "migrate"]
+    assert (site / "calls").read_text().splitlines() == ["collectstatic", "check", "migrate"]
     assert (site / "releases" / COMMITS[0] / "REVISION").read_text() == COMMITS[0] + "\n"
     assert result["changed"] and result["migrations_pending"]
 
@@ -677,15 +663,6 @@ def test_the_checks_check_deploy_reported_are_read_with_their_ids_and_texts():
     assert django_command.reported_checks("System check identified no issues (0 silenced).") == {}
 
 
-def test_prepare_checks_the_deploy_while_it_collects_the_static_files(site, release_archive):
-    # Each of the two waits for the other to start: run one after the other, in
-    # either order, the first would give up.
-    result = prepare(site, release_archive, plan=True, MEET=str(site / "started-"))
-
-    assert (site / "started-check").exists() and (site / "started-collectstatic").exists()
-    assert result["changed"]
-
-
 def test_prepare_ignores_the_silenced_checks(site, release_archive):
     result = prepare(
         site,
@@ -718,19 +695,16 @@ def test_prepare_refuses_a_check_not_silenced_and_leaves_the_release_incomplete(
     assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
 
 
-def test_prepare_refuses_the_errors_check_deploy_exits_with(site, release_archive):
+def test_prepare_refuses_the_errors_check_deploy_reported(site, release_archive):
     with pytest.raises(release_prepare.DjangoCommandFailed, match=r"lists\.E001 .*W008"):
-        prepare(site, release_archive, plan=True, CHECK_OUTPUT=CHECK_DEPLOY_ERRORS, CHECK_EXIT="1")
+        prepare(site, release_archive, plan=True, CHECK_OUTPUT=CHECK_DEPLOY_ERRORS)
 
 
-def test_prepare_says_why_check_deploy_crashed(site, release_archive):
-    crash = "Traceback (most recent call last):\n  ...\nImproperlyConfigured: no key\n"
-
+def test_prepare_says_why_check_deploy_failed(site, release_archive):
     with pytest.raises(
-        release_prepare.DjangoCommandFailed,
-        match="check --deploy failed in .*: ImproperlyConfigured: no key",
+        release_prepare.DjangoCommandFailed, match="Django failed in .*: CommandError: check broke"
     ):
-        prepare(site, release_archive, plan=True, CHECK_OUTPUT=crash, CHECK_EXIT="1")
+        prepare(site, release_archive, plan=True, FAIL="check")
 
     assert not (site / "releases" / COMMITS[0] / "REVISION").exists()
 
