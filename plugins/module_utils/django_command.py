@@ -40,30 +40,23 @@ def environment(settings, settings_from_files):
     return values
 
 
-def command(release_dir, app_user, settings, argv, settings_from_files=None):
-    """How to run `manage.py <argv>` in the release as `app_user`: Popen's arguments."""
+def manage(release_dir, app_user, settings, argv, settings_from_files=None):
+    """`manage.py <argv>` in the release as `app_user`; the finished process."""
     account = pwd.getpwnam(app_user)
-    return {
-        "args": [os.path.join(release_dir, PYTHON), "manage.py", *argv],
-        "cwd": release_dir,
-        "env": {
+    return subprocess.run(
+        [os.path.join(release_dir, PYTHON), "manage.py", *argv],
+        cwd=release_dir,
+        env={
             "PATH": "/usr/bin:/bin",
             "LANG": "C.UTF-8",
             "HOME": account.pw_dir,
             **environment(settings, settings_from_files or {}),
         },
-        "user": account.pw_uid,
-        "group": account.pw_gid,
-        "extra_groups": [],
-        "text": True,
-    }
-
-
-def manage(release_dir, app_user, settings, argv, settings_from_files=None):
-    """`manage.py <argv>` in the release as `app_user`; the finished process."""
-    return subprocess.run(
-        **command(release_dir, app_user, settings, argv, settings_from_files),
+        user=account.pw_uid,
+        group=account.pw_gid,
+        extra_groups=[],
         capture_output=True,
+        text=True,
         check=False,
     )
 
