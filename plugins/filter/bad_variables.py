@@ -1,7 +1,9 @@
 """Jinja2 filter: what is wrong with a role's variables, one message per variable."""
 
+import ipaddress
 import posixpath
 import re
+from urllib.parse import urlsplit
 
 from ansible_collections.superlists_ops.django.plugins.test.host_name import host_name
 
@@ -24,7 +26,11 @@ description:
     C(https_url) (https://, a host name, maybe a port, maybe a path), C(env_names) (a
     list of environment variable names, or a dict whose keys are: capitals, digits and
     C(_), not starting with a digit; the message names only the bad names, never a
-    dict's values, which may be secrets)."
+    dict's values, which may be secrets), C(networks) (a non-empty list of IP addresses
+    or networks in CIDR notation, IPv4 or IPv6), C(postgresql_url) (postgres:// or
+    postgresql://, a user, a host and a database; the message never shows the value,
+    which holds a password), C(inventory_host) (a list of the inventory's hosts and the
+    value, which must be one of them)."
 options:
   _input:
     description: >-
@@ -139,6 +145,44 @@ def env_names_problem(value):
     )
 
 
+def is_network(value):
+    try:
+        ipaddress.ip_network(value, strict=False)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+def networks_problem(value):
+    if not isinstance(value, list) or not value:
+        return f"({value}) is not a non-empty list of IP addresses or networks"
+    bad = [item for item in value if not is_network(item)]
+    if not bad:
+        return None
+    return f"holds {', '.join(repr(item) for item in bad)}: not an IP address or network"
+
+
+def postgresql_url_problem(value):
+    parts = urlsplit(value) if isinstance(value, str) else None
+    if (
+        parts
+        and parts.scheme in {"postgres", "postgresql"}
+        and parts.username
+        and parts.hostname
+        and parts.path.strip("/")
+    ):
+        return None
+    return (
+        "is not a postgres:// URL naming a user, a host and a database"
+        " (postgres://USER:PASSWORD@HOST/DATABASE; its value is not shown)"
+    )
+
+
+def inventory_host_problem(value):
+    hosts, name = value
+    return None if name in hosts else f"('{name}') is not a host of the inventory"
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -157,6 +201,12 @@ def problem_of(kind, value, *least):
         return count_problem(value, *(least or [0]))
     if kind == "env_names":
         return env_names_problem(value)
+    if kind == "networks":
+        return networks_problem(value)
+    if kind == "postgresql_url":
+        return postgresql_url_problem(value)
+    if kind == "inventory_host":
+        return inventory_host_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

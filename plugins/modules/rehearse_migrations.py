@@ -7,6 +7,7 @@ import pwd
 import re
 import shutil
 import tempfile
+from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
@@ -20,7 +21,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy 
 DOCUMENTATION = r"""
 ---
 module: rehearse_migrations
-short_description: Run a release's migrations on a copy of the site's SQLite database
+short_description: Run a release's migrations on a copy of the site's database
 description:
   - Copies O(database) with SQLite's online backup API to O(rehearsal_database), runs
     C(manage.py migrate) of O(release_dir) on the copy as O(app_user), and removes the
@@ -29,6 +30,10 @@ description:
   - The app finds the copy through its settings (O(database_variable)); or, when it
     fixes its database's path in its code (O(database_link)), the migrations run in a
     copy of the release whose link points at the copy.
+  - With O(database_url_variable), the site's database is PostgreSQL, named by the URL
+    in that secret (of O(settings_from_files)); O(rehearsal_database) names a copy the
+    caller made on the database server, which the migrations run on, through the same
+    URL with the copy's name. The module neither makes nor removes that copy.
   - A migration that fails is not a failure of the module. RV(passed) says so, and
     RV(migration) and RV(error) say which and why, for the caller's message.
 options:
@@ -41,13 +46,19 @@ options:
     type: str
     required: true
   database:
-    description: The site's database.
+    description: The site's SQLite database; empty with O(database_url_variable).
     type: path
-    required: true
+    default: ""
   rehearsal_database:
-    description: Where the copy is made; removed afterwards.
-    type: path
+    description: Where the copy of the SQLite database is made, removed afterwards; with
+      O(database_url_variable), the name of the PostgreSQL copy to migrate.
+    type: str
     required: true
+  database_url_variable:
+    description: The secret (a name in O(settings_from_files)) whose URL names the site's
+      PostgreSQL database; empty for SQLite.
+    type: str
+    default: ""
   database_variable:
     description: The environment variable through which the app reads its database's
       path; empty when the app fixes it in its code.
@@ -118,8 +129,21 @@ def release_copy(release_dir, database_link, copy, static_dir):
     return scratch, rehearsal_dir
 
 
+def postgresql_copy(params, settings):
+    """The settings and secrets that name the PostgreSQL copy instead of the database:
+    the secret's URL, read here on the server, with the copy's name."""
+    from_files = dict(params["settings_from_files"])
+    with open(from_files.pop(params["database_url_variable"])) as secret:
+        url = urlsplit(secret.read().strip())
+    copy_url = urlunsplit(url._replace(path="/" + params["rehearsal_database"]))
+    return {**settings, params["database_url_variable"]: copy_url}, from_files
+
+
 def rehearse(params, settings):
     """Migrate a copy; (passed, the last migration started, the error)."""
+    if params["database_url_variable"]:
+        settings, from_files = postgresql_copy(params, settings)
+        return migrate(params["release_dir"], params["app_user"], settings, from_files)
     copy = params["rehearsal_database"]
     copy_for(params["app_user"], params["database"], copy)
     scratch, where = None, params["release_dir"]
@@ -130,17 +154,15 @@ def rehearse(params, settings):
             )
         if params["database_variable"]:
             settings = {**settings, params["database_variable"]: copy}
-        process = manage(
-            where,
-            params["app_user"],
-            settings,
-            ["migrate", "--noinput"],
-            params["settings_from_files"],
-        )
+        return migrate(where, params["app_user"], settings, params["settings_from_files"])
     finally:
         os.unlink(copy)
         if scratch:
             shutil.rmtree(scratch)
+
+
+def migrate(release_dir, app_user, settings, settings_from_files):
+    process = manage(release_dir, app_user, settings, ["migrate", "--noinput"], settings_from_files)
     started = APPLYING.findall(process.stdout)
     passed = process.returncode == 0
     return passed, started[-1] if started else "", "" if passed else problem(process.stderr)
@@ -151,8 +173,9 @@ def main():
         argument_spec={
             "release_dir": {"type": "path", "required": True},
             "app_user": {"type": "str", "required": True},
-            "database": {"type": "path", "required": True},
-            "rehearsal_database": {"type": "path", "required": True},
+            "database": {"type": "path", "default": ""},
+            "rehearsal_database": {"type": "str", "required": True},
+            "database_url_variable": {"type": "str", "default": ""},
             "database_variable": {"type": "str", "default": ""},
             "database_link": {"type": "str", "default": ""},
             "static_dir": {"type": "str", "default": "static"},

@@ -22,6 +22,8 @@ print(json.dumps({
     "SECRET_KEY": s.SECRET_KEY,
     "ALLOWED_HOSTS": s.ALLOWED_HOSTS,
     "DB_PATH": str(s.DATABASES["default"]["NAME"]),
+    "DATABASE": {key: str(value) if key == "NAME" else value
+                 for key, value in s.DATABASES["default"].items()},
     "STATIC_ROOT": str(s.STATIC_ROOT),
     "STATICFILES_BACKEND": s.STORAGES["staticfiles"]["BACKEND"],
     "SECURE_PROXY_SSL_HEADER": s.SECURE_PROXY_SSL_HEADER,
@@ -37,7 +39,11 @@ print(json.dumps({
 
 
 def import_settings(**env):
-    clean_env = {key: value for key, value in os.environ.items() if not key.startswith("DJANGO_")}
+    clean_env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith("DJANGO_") and key != "DATABASE_URL"
+    }
     return subprocess.run(
         [sys.executable, "-c", PRINT_SETTINGS],
         cwd=PROJECT_DIR,
@@ -126,6 +132,45 @@ class DeploymentPathsTest(SimpleTestCase):
         self.assertEqual(settings["ALLOWED_HOSTS"], ["localhost", "127.0.0.1", "[::1]"])
         self.assertEqual(settings["DB_PATH"], str(PROJECT_DIR / "db.sqlite3"))
         self.assertEqual(settings["STATIC_ROOT"], str(PROJECT_DIR / "static"))
+
+
+class DatabaseUrlTest(SimpleTestCase):
+    def test_a_postgresql_url_names_the_database_server(self):
+        url = "postgres://superlists:p%40ss@db.internal:5433/superlists?sslmode=verify-full"
+        database = load_settings(DJANGO_SECRET_KEY="x", DATABASE_URL=url)["DATABASE"]
+        self.assertEqual(database["ENGINE"], "django.db.backends.postgresql")
+        self.assertEqual(
+            [database[key] for key in ("NAME", "USER", "PASSWORD", "HOST", "PORT")],
+            ["superlists", "superlists", "p@ss", "db.internal", "5433"],
+        )
+        self.assertEqual(database["OPTIONS"], {"sslmode": "verify-full"})
+        self.assertEqual(database["CONN_MAX_AGE"], 60)
+        self.assertIs(database["CONN_HEALTH_CHECKS"], True)
+
+    def test_the_postgresql_scheme_and_the_default_port(self):
+        url = "postgresql://superlists@db.internal/lists"
+        database = load_settings(DJANGO_SECRET_KEY="x", DATABASE_URL=url)["DATABASE"]
+        self.assertEqual(database["ENGINE"], "django.db.backends.postgresql")
+        self.assertEqual(
+            [database["NAME"], database["PASSWORD"], database["PORT"]], ["lists", "", ""]
+        )
+
+    def test_without_a_url_the_database_is_sqlite(self):
+        database = load_settings(DJANGO_SECRET_KEY="x")["DATABASE"]
+        self.assertEqual(database["ENGINE"], "django.db.backends.sqlite3")
+
+    def test_another_kind_of_database_is_fatal_named_and_keeps_the_password(self):
+        result = import_settings(DJANGO_SECRET_KEY="x", DATABASE_URL="mysql://u:hunter2@db/lists")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DATABASE_URL", result.stderr)
+        self.assertIn("'mysql'", result.stderr)
+        self.assertNotIn("hunter2", result.stderr)
+
+    def test_a_url_without_a_database_name_is_fatal_and_keeps_the_password(self):
+        result = import_settings(DJANGO_SECRET_KEY="x", DATABASE_URL="postgres://u:hunter2@db/")
+        self.assertNotEqual(result.returncode, 0)
+        self.assertIn("DATABASE_URL names no database", result.stderr)
+        self.assertNotIn("hunter2", result.stderr)
 
 
 class HttpsTest(SimpleTestCase):

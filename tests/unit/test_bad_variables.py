@@ -26,6 +26,10 @@ from ansible_collections.superlists_ops.django.plugins.filter.bad_variables impo
         ("email", "elspeth+acme@mail.ottg.eu"),
         ("https_url", "https://superlists.ottg.eu"),
         ("https_url", "https://staging.superlists.localhost:8441/"),
+        ("networks", ["10.0.0.11", "10.0.1.0/24", "fd00::/64"]),
+        ("postgresql_url", "postgres://lists:s3cret@db.internal:5433/lists?sslmode=require"),
+        ("postgresql_url", "postgresql://lists@db.internal/lists"),
+        ("inventory_host", [["db1", "app1"], "db1"]),
         ("env_names", ["DATABASE_PASSWORD", "_X", "API_KEY_2"]),
         ("env_names", {"DATABASE_PASSWORD": "s3cret", "SENTRY_DSN": ""}),
         ("env_names", {}),
@@ -52,6 +56,14 @@ def test_a_right_value_is_not_named(kind, value):
         ("https_url", "https://", "is not an https:// URL"),
         ("https_url", "https://Bad_Host/", "is not an https:// URL"),
         ("https_url", "https://superlists.ottg.eu:99999", "is not an https:// URL"),
+        ("networks", [], "is not a non-empty list of IP addresses or networks"),
+        ("networks", "10.0.0.11", "is not a non-empty list of IP addresses or networks"),
+        ("networks", ["10.0.0.11", "app1.internal"], "holds 'app1.internal'"),
+        ("networks", ["10.0.0.300/32"], "holds '10.0.0.300/32'"),
+        ("postgresql_url", "mysql://lists:s3cret@db/lists", "is not a postgres:// URL"),
+        ("postgresql_url", "postgres://lists:s3cret@db/", "is not a postgres:// URL"),
+        ("postgresql_url", "postgres://db.internal/lists", "is not a postgres:// URL"),
+        ("inventory_host", [["db1", "app1"], "db2"], "('db2') is not a host of the inventory"),
         ("port", 0, "(0) is not a port"),
         ("port", True, "(True) is not a port"),
         ("ports", [22, 0], "([22, 0]) holds a value that is not a port"),
@@ -105,3 +117,9 @@ def test_bad_environment_variable_names_are_named_without_their_values():
     assert message.startswith("site_secrets holds names that are not environment variable")
     assert "['bad name', 'lower']" in message
     assert "value" not in message and "GOOD" not in message
+
+
+def test_a_wrong_database_url_is_named_without_its_password():
+    [message] = bad_variables({"DATABASE_URL": ["postgresql_url", "mysql://u:hunter2@db/lists"]})
+
+    assert message.startswith("DATABASE_URL ") and "hunter2" not in message

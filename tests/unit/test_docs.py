@@ -24,6 +24,7 @@ def test_every_role_has_a_readme_defaults_and_argument_specs():
         "gunicorn",
         "django_app",
         "release",
+        "postgresql",
     }
     for role in ROLES:
         assert (role / "README.md").is_file(), role

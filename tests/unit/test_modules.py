@@ -855,6 +855,7 @@ def test_rehearsal_migrates_a_copy_and_says_which_migration_failed(site, databas
         "app_user": getpass.getuser(),
         "database": str(database),
         "rehearsal_database": str(site / "data" / "rehearsal.sqlite3"),
+        "database_url_variable": "",
         "database_variable": "" if database_link else "DB_PATH",
         "database_link": database_link,
         "static_dir": "static",
@@ -873,6 +874,46 @@ def test_rehearsal_migrates_a_copy_and_says_which_migration_failed(site, databas
     assert tables == [("kept",)]
     assert sorted(os.listdir(site / "data")) == ["db.sqlite3"]
     assert not [name for name in os.listdir(site) if name.startswith(".rehearsal")]
+
+
+# A stand-in for manage.py migrate on PostgreSQL: says which database it would migrate.
+URL_MANAGE_PY = b"""
+import os
+print("Operations:\\n  Applying lists.0001_initial... OK", os.environ["DATABASE_URL"])
+"""
+
+
+def test_a_postgresql_rehearsal_migrates_the_copy_its_url_names(site):
+    (site / "venvs" / "v1" / "bin").mkdir(parents=True)
+    (site / "venvs" / "v1" / "bin" / "python").symlink_to(sys.executable)
+    secrets = site / "shared/secrets"
+    secrets.mkdir()
+    (secrets / "DATABASE_URL").write_text(
+        "postgres://lists:p%2Fw@db.internal:5433/lists?sslmode=require\n"
+    )
+    release = site / "releases" / COMMITS[0]
+    archive = tarball(site / "release.tar.gz", {"manage.py": URL_MANAGE_PY})
+    release_prepare.unpack(str(archive), str(release), str(site / "venvs/v1"), "root", **LAYOUT)
+    params = {
+        "release_dir": str(release),
+        "app_user": getpass.getuser(),
+        "database": "",
+        "rehearsal_database": "lists_rehearsal",
+        "database_url_variable": "DATABASE_URL",
+        "database_variable": "",
+        "database_link": "",
+        "static_dir": "static",
+        "settings_from_files": {"DATABASE_URL": str(secrets / "DATABASE_URL")},
+    }
+
+    settings, from_files = rehearse_migrations.postgresql_copy(params, {"DJANGO_DEBUG": "0"})
+
+    assert settings == {
+        "DJANGO_DEBUG": "0",
+        "DATABASE_URL": "postgres://lists:p%2Fw@db.internal:5433/lists_rehearsal?sslmode=require",
+    }
+    assert from_files == {}
+    assert rehearse_migrations.rehearse(params, {}) == (True, "lists.0001_initial", "")
 
 
 def test_switch_refuses_bad_numbers_before_anything_changes(site):

@@ -1,0 +1,42 @@
+"""The database server, from inside it."""
+
+testinfra_hosts = ["superlists-molecule-db"]
+
+
+def test_postgresql_runs_and_starts_at_boot(host):
+    assert host.service("postgresql").is_enabled
+    assert host.socket("tcp://0.0.0.0:5432").is_listening
+
+
+def test_the_password_is_kept_as_a_scram_hash(host):
+    answer = host.run(
+        "runuser -u postgres -- psql --tuples-only --no-align --command %s",
+        "SELECT rolpassword LIKE 'SCRAM-SHA-256$%' FROM pg_authid WHERE rolname = 'superlists'",
+    )
+    assert answer.rc == 0, answer.stderr
+    assert answer.stdout.strip() == "t"
+
+
+def test_an_address_that_is_not_an_app_servers_is_refused(host):
+    # The server's own network address: not among postgresql_clients.
+    address = host.interface("eth0").addresses[0]
+    answer = host.run(
+        "psql --no-psqlrc %s --command 'SELECT 1'",
+        f"host={address} dbname=superlists user=superlists password=wrong",
+    )
+    assert answer.rc != 0
+    assert "no pg_hba.conf entry" in answer.stderr
+
+
+def test_the_first_deploy_backed_the_database_up_before_migrating_it(host):
+    with host.sudo():
+        backups = host.check_output("ls /var/lib/postgresql/backups/superlists.localhost").split()
+    assert len(backups) == 1 and backups[0].startswith("before-") and backups[0].endswith(".pgc")
+
+
+def test_the_rehearsal_copy_is_gone(host):
+    answer = host.check_output(
+        "runuser -u postgres -- psql --tuples-only --no-align --command %s",
+        "SELECT datname FROM pg_database ORDER BY datname",
+    )
+    assert answer.split() == ["postgres", "superlists", "template0", "template1"]
