@@ -25,6 +25,7 @@ def test_every_role_has_a_readme_defaults_and_argument_specs():
         "django_app",
         "release",
         "postgresql",
+        "haproxy",
     }
     for role in ROLES:
         assert (role / "README.md").is_file(), role
