@@ -8,6 +8,7 @@ import shutil
 import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     DjangoCommandFailed,
     call_commands,
@@ -30,7 +31,8 @@ description:
     after laying it out); nothing is laid out again.
   - With O(plan), C(migrate --plan) runs too, after Django's system checks. A release
     whose code does not load fails here, before the switch; whether it has migrations
-    to apply is returned. Django's commands run in one start of Django, as O(app_user).
+    to apply is returned, and which of them the code serving now cannot live with.
+    Django's commands run in one start of Django, as O(app_user).
   - With O(deploy_check), C(manage.py check --deploy) runs too, in the same start of
     Django as the commands above (a second start would cost about half a second). Each
     check it reports, warning or error, that is not in O(silenced_checks) fails the
@@ -133,6 +135,16 @@ migrations_pending:
     (always true without O(plan), for a new database gets them all).
   type: bool
   returned: always
+unsafe_migrations:
+  description: With O(plan), each migration the release would apply that the code
+    serving now cannot live with (it drops or renames a column or table, or adds a NOT
+    NULL column with no database default), with what it does.
+  type: list
+  elements: dict
+  returned: always
+  sample:
+    - migration: lists.0007_remove_item_text
+      problem: removes the field lists.item.text
 """
 
 NOTHING_PLANNED = "No planned migration operations."
@@ -231,7 +243,9 @@ def prepare(
     deploy_check), then list its migrations (with plan), in one start of Django.
     `layout`: static_dir, database_link, database and settings_from_files."""
     from_files = layout.pop("settings_from_files", None) or {}
-    commands = ([CHECK_DEPLOY] if deploy_check else []) + ([PLAN] if plan else [])
+    commands = ([CHECK_DEPLOY] if deploy_check else []) + (
+        [PLAN, migration_safety.REPORT] if plan else []
+    )
     if archive:
         unpack(archive, release_dir, virtualenv, app_user, **layout)
         commands.insert(0, COLLECTSTATIC)
@@ -249,6 +263,7 @@ def prepare(
     return {
         "changed": bool(archive),
         "migrations_pending": not plan or NOTHING_PLANNED not in output,
+        "unsafe_migrations": migration_safety.reported(output),
     }
 
 

@@ -117,6 +117,58 @@ def test_data_migration_keeps_every_item_text(repo):
     assert backups.count(f"before-{release}-") == 1
 
 
+PRIORITY_MIGRATION = "superlists/lists/migrations/0007_item_priority.py"
+PRIORITY_MIGRATION_CODE = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.AddField("item", "priority", models.IntegerField(default=0))]
+"""
+
+
+def test_migration_the_serving_release_cannot_live_with_needs_the_override(repo):
+    run = deploy_staging(repo)
+    assert run.returncode == 0, output(run)
+    serving = STAGING.serving()
+    models = (repo.path / "superlists/lists/models.py").read_text()
+    release = repo.commit(
+        "A NOT NULL column the old code's inserts leave empty",
+        {
+            "superlists/lists/models.py": models.replace(
+                '    text = models.TextField(default="")\n',
+                '    text = models.TextField(default="")\n'
+                "    priority = models.IntegerField(default=0)\n",
+            ),
+            PRIORITY_MIGRATION: PRIORITY_MIGRATION_CODE,
+        },
+    )
+
+    refused = deploy_staging(repo)
+
+    assert refused.returncode != 0
+    assert (
+        "Migration lists.0007_item_priority adds the NOT NULL field lists.item.priority"
+        " with no database default" in " ".join(output(refused).split())
+    ), output(refused)
+    assert "django_app_allow_unsafe_migrations=true" in output(refused)
+    assert STAGING.serving() == serving
+    assert not applied("0007_item_priority")
+
+    accepted = deploy_staging(repo, "-e", "django_app_allow_unsafe_migrations=true")
+
+    try:
+        assert accepted.returncode == 0, output(accepted)
+        assert "will fail on those requests that need it" in " ".join(output(accepted).split())
+        assert STAGING.serving() == release
+        assert applied("0007_item_priority")
+    finally:
+        # The next tests' code has no such column: their inserts would fail.
+        if applied("0007_item_priority"):
+            manage(STAGING, "migrate", "lists", "0006_item_unique_together")
+
+
 def test_release_that_cannot_start_leaves_the_old_one_serving(repo):
     run = deploy_staging(repo)
     assert run.returncode == 0, output(run)

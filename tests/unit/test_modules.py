@@ -555,7 +555,8 @@ def test_unpack_refuses_members_that_reach_out_of_the_release(site):
 # A stand-in for the app's manage.py: runs `shell --command` with a call_command
 # that notes each command (and whether the release was marked complete by then),
 # prints a migration plan for migrate and, for check, CHECK_OUTPUT (where it is
-# told to write its report), and fails on demand.
+# told to write its report), and fails on demand; and a migration executor whose
+# plan (for the check of unsafe migrations) is empty.
 FAKE_MANAGE_PY = b"""
 import os, sys, types
 def call_command(name, **options):
@@ -572,6 +573,16 @@ management = types.ModuleType("django.core.management")
 management.call_command = call_command
 sys.modules.update({"django": types.ModuleType("django"), "django.core.management": management})
 sys.modules["django.core"] = types.ModuleType("django.core")
+class MigrationExecutor:
+    def __init__(self, connection):
+        self.loader = types.SimpleNamespace(graph=types.SimpleNamespace(leaf_nodes=list))
+    def migration_plan(self, targets):
+        return []
+executor = types.ModuleType("django.db.migrations.executor")
+executor.MigrationExecutor = MigrationExecutor
+database = types.ModuleType("django.db")
+database.connection = None
+sys.modules.update({"django.db": database, "django.db.migrations.executor": executor})
 assert sys.argv[1:3] == ["shell", "--verbosity=0"]
 exec(sys.argv[3].removeprefix("--command="))
 """
@@ -605,6 +616,7 @@ def test_prepare_collects_static_and_lists_migrations_then_marks_complete(site, 
     assert (site / "calls").read_text().splitlines() == ["collectstatic", "check", "migrate"]
     assert (site / "releases" / COMMITS[0] / "REVISION").read_text() == COMMITS[0] + "\n"
     assert result["changed"] and result["migrations_pending"]
+    assert result["unsafe_migrations"] == []
 
 
 def test_prepare_of_a_complete_release_only_lists_its_migrations(site, release_archive):
