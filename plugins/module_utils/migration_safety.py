@@ -52,16 +52,19 @@ def unsafe_migrations(plan):
     return found
 '''
 
-# After migrate --plan, in the same start of Django: the same plan, inspected.
+# After migrate --plan, in the same start of Django, when it planned something
+# (`planned`, what it printed): the same plan, inspected. A deploy with no
+# migration (say, of code only) pays nothing for it.
 REPORT = (
     UNSAFE_MIGRATIONS
     + """
-import json
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
-executor = MigrationExecutor(connection)
-plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
-print(MARKER, json.dumps(unsafe_migrations(plan)))
+if "No planned migration operations." not in planned:
+    import json
+    from django.db import connection
+    from django.db.migrations.executor import MigrationExecutor
+    executor = MigrationExecutor(connection)
+    plan = executor.migration_plan(executor.loader.graph.leaf_nodes())
+    print(MARKER, json.dumps(unsafe_migrations(plan)))
 """.replace("MARKER", repr(MARKER))
 )
 

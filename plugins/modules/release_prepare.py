@@ -151,7 +151,12 @@ NOTHING_PLANNED = "No planned migration operations."
 # Run in one start of Django: call_command skips the system checks unless asked,
 # and migrate --plan is where they run.
 COLLECTSTATIC = "call_command('collectstatic', interactive=False, verbosity=0)"
-PLAN = "call_command('migrate', plan=True, skip_checks=False)"
+# Printed, and kept as `planned` for migration_safety.REPORT.
+PLAN = (
+    "import io; _output = io.StringIO();"
+    " call_command('migrate', plan=True, skip_checks=False, stdout=_output);"
+    " planned = _output.getvalue(); print(planned)"
+)
 # Django's checks of a production configuration (HTTPS, cookies, DEBUG, the key):
 # their report on stdout, with what the other commands print, and an error among
 # them reported, not raised, so that refused() names every check at once.

@@ -568,7 +568,7 @@ def call_command(name, **options):
     if name == "check":
         options["stderr"].write(os.environ.get("CHECK_OUTPUT", ""))
     if name == "migrate":
-        print(os.environ["PLAN"])
+        print(os.environ["PLAN"], file=options.get("stdout", sys.stdout))
 management = types.ModuleType("django.core.management")
 management.call_command = call_command
 sys.modules.update({"django": types.ModuleType("django"), "django.core.management": management})
