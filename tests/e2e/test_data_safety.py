@@ -56,6 +56,13 @@ def applied(migration):
     ]
 
 
+def staging_deployed(repo):
+    """Staging serving the repository's commit, on the database it has; what it serves."""
+    run = deploy_staging(repo)
+    assert run.returncode == 0, output(run)
+    return STAGING.serving()
+
+
 def staging_on_a_new_database(repo, why):
     """Staging serving a new commit of the repository on a new database; the commit."""
     on_server(STAGING.name, f"rm -f {SITE_DIR}/data/db.sqlite3", "root")
@@ -129,9 +136,7 @@ class Migration(migrations.Migration):
 
 
 def test_migration_the_serving_release_cannot_live_with_needs_the_override(repo):
-    run = deploy_staging(repo)
-    assert run.returncode == 0, output(run)
-    serving = STAGING.serving()
+    serving = staging_deployed(repo)
     models = (repo.path / "superlists/lists/models.py").read_text()
     release = repo.commit(
         "A NOT NULL column the old code's inserts leave empty",
@@ -170,9 +175,7 @@ def test_migration_the_serving_release_cannot_live_with_needs_the_override(repo)
 
 
 def test_release_that_cannot_start_leaves_the_old_one_serving(repo):
-    run = deploy_staging(repo)
-    assert run.returncode == 0, output(run)
-    serving = STAGING.serving()
+    serving = staging_deployed(repo)
     wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
     broken = repo.commit(
         "A release that cannot start",
