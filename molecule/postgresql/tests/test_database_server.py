@@ -28,10 +28,21 @@ def test_an_address_that_is_not_an_app_servers_is_refused(host):
     assert "no pg_hba.conf entry" in answer.stderr
 
 
-def test_the_first_deploy_backed_the_database_up_before_migrating_it(host):
+def test_each_deploy_with_migrations_backed_the_database_up_before_them(host):
     with host.sudo():
         backups = host.check_output("ls /var/lib/postgresql/backups/superlists.localhost").split()
-    assert len(backups) == 1 and backups[0].startswith("before-") and backups[0].endswith(".pgc")
+    # The first release's (converge; idempotence migrated nothing) and the second's.
+    assert len(backups) == 2, backups
+    assert all(name.startswith("before-") and name.endswith(".pgc") for name in backups)
+    assert len({name.split("-")[1] for name in backups}) == 2
+
+
+def test_the_second_release_migrated_and_the_rollback_left_its_migration(host):
+    answer = host.check_output(
+        "runuser -u postgres -- psql --tuples-only --no-align superlists --command %s",
+        "SELECT count(*) FROM django_migrations WHERE name = '0007_molecule_marker'",
+    )
+    assert answer == "1"
 
 
 def test_the_rehearsal_copy_is_gone(host):
