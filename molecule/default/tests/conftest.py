@@ -1,10 +1,14 @@
 """Fixtures for the testinfra checks: each inventory host is a site."""
 
 import json
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
+
+# The scenarios' shared test helpers (handshake.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 
 SITE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "site" / "defaults" / "main.yml"
 SITE = yaml.safe_load(SITE_DEFAULTS.read_text())

@@ -4,6 +4,7 @@ import re
 import socket
 
 from conftest import SITE
+from handshake import handshake
 
 APP_USER = SITE["site_user"]
 RELEASE_HEADER = SITE["site_release_header"]
@@ -53,28 +54,6 @@ def test_home_page_answers_through_nginx(get, site):
 
 def test_unknown_host_gets_400(get):
     assert get("/", "unknown.example", scheme="http")["status"] == 400
-
-
-HANDSHAKE = """
-import socket, ssl, sys
-name, version = sys.argv[1], sys.argv[2]
-context = ssl.create_default_context()
-context.set_alpn_protocols(["h2", "http/1.1"])
-if version != "any":
-    context.minimum_version = context.maximum_version = getattr(ssl.TLSVersion, version)
-    context.set_ciphers("DEFAULT:@SECLEVEL=0")
-try:
-    with socket.create_connection(("127.0.0.1", 443), timeout=10) as raw:
-        with context.wrap_socket(raw, server_hostname=name) as tls:
-            issuer = dict(item[0] for item in tls.getpeercert()["issuer"])["commonName"]
-            print(tls.version(), tls.selected_alpn_protocol(), issuer, sep="|")
-except (ssl.SSLError, OSError) as error:
-    print("refused", type(error).__name__, error, sep="|")
-"""
-
-
-def handshake(host, name, version="any"):
-    return host.check_output("python3 -c %s %s %s", HANDSHAKE, name, version).split("|")
 
 
 def test_https_with_the_sites_own_certificate_and_http2(host, site):

@@ -2,10 +2,15 @@
 the site through the load balancer, from the load balancer itself."""
 
 import os
+import sys
 import time
+from pathlib import Path
 
 import pytest
 import testinfra
+
+# The scenarios' shared test helpers (handshake.py).
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 
 SITE = "superlists.localhost"
 

@@ -3,6 +3,7 @@ container resolves to itself), verifying the certificate against the
 scenario's CA."""
 
 from conftest import SITE
+from handshake import handshake
 
 testinfra_hosts = ["superlists-molecule-lb"]
 UP, DOWN = "2", "0"
@@ -33,6 +34,14 @@ def test_https_with_http2_and_hsts(host):
     assert version == "2"
     headers = host.check_output("curl --silent --include https://%s/", SITE).lower()
     assert "strict-transport-security: max-age=63072000; includesubdomains" in headers
+
+
+def test_only_tls_1_2_and_1_3_with_the_sites_certificate(host):
+    assert handshake(host, SITE) == ["TLSv1.3", "h2", "superlists-ops molecule CA"]
+    assert handshake(host, SITE, "TLSv1_2")[0] == "TLSv1.2"
+    outcome = handshake(host, SITE, "TLSv1_1")
+    assert outcome[0] == "refused", outcome
+    assert "ALERT_PROTOCOL_VERSION" in outcome[2], outcome
 
 
 def test_plain_http_is_redirected_to_the_site_url(ask):
