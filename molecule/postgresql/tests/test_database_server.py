@@ -1,5 +1,9 @@
 """The database server, from inside it."""
 
+import os
+
+import testinfra
+
 testinfra_hosts = ["superlists-molecule-db"]
 
 
@@ -28,21 +32,27 @@ def test_an_address_that_is_not_an_app_servers_is_refused(host):
     assert "no pg_hba.conf entry" in answer.stderr
 
 
-def test_each_deploy_with_migrations_backed_the_database_up_before_them(host):
+def test_a_backup_is_kept_for_each_release_kept(host):
+    # Three releases with migrations (converge, side_effect.yml), two kept.
     with host.sudo():
         backups = host.check_output("ls /var/lib/postgresql/backups/superlists.localhost").split()
-    # The first release's (converge; idempotence migrated nothing) and the second's.
-    assert len(backups) == 2, backups
+    app = testinfra.get_host(
+        "ansible://superlists-molecule-app?ansible_inventory="
+        + os.environ["MOLECULE_INVENTORY_FILE"]
+    )
+    with app.sudo():
+        releases = app.check_output("ls /srv/sites/superlists.localhost/releases").split()
     assert all(name.startswith("before-") and name.endswith(".pgc") for name in backups)
-    assert len({name.split("-")[1] for name in backups}) == 2
+    assert sorted(name.split("-")[1] for name in backups) == sorted(releases)
 
 
-def test_the_second_release_migrated_and_the_rollback_left_its_migration(host):
+def test_the_third_release_migrated_and_the_rollback_left_its_migration(host):
     answer = host.check_output(
         "runuser -u postgres -- psql --tuples-only --no-align superlists --command %s",
-        "SELECT count(*) FROM django_migrations WHERE name = '0007_molecule_marker'",
+        "SELECT count(*) FROM django_migrations"
+        " WHERE name IN ('0007_molecule_marker', '0008_molecule_marker_2')",
     )
-    assert answer == "1"
+    assert answer == "2"
 
 
 def test_the_rehearsal_copy_is_gone(host):

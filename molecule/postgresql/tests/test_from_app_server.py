@@ -79,8 +79,8 @@ def test_a_rollback_over_a_migration_stops_and_says_how_to_go_back(host):
     with host.sudo():
         said = " ".join(host.file("/root/rollback-refused.txt").content_string.split())
         serving = host.check_output("readlink -f /srv/sites/superlists.localhost/current")
-        second_release = host.file(f"{serving}/lists/migrations/0007_molecule_marker.py")
-        assert second_release.exists
+        third_release = host.file(f"{serving}/lists/migrations/0008_molecule_marker_2.py")
+        assert third_release.exists
     assert "The PostgreSQL database of superlists.localhost has migrations release" in said
-    assert "does not know: lists.0007_molecule_marker. Nothing was changed" in said
-    assert "'migrate lists 0006_item_unique_together'" in said
+    assert "does not know: lists.0008_molecule_marker_2. Nothing was changed" in said
+    assert "'migrate lists 0007_molecule_marker'" in said
