@@ -9,6 +9,8 @@ renames a column or table it uses, or adds a column it does not fill and the
 database cannot fill either, makes its requests fail.
 """
 
+import json
+
 MARKER = "superlists-ops unsafe migrations:"
 
 UNSAFE_MIGRATIONS = '''
@@ -71,8 +73,6 @@ if "No planned migration operations." not in planned:
 
 def reported(output):
     """The unsafe migrations REPORT printed, from the commands' output."""
-    import json
-
     for line in output.splitlines():
         if line.startswith(MARKER):
             return json.loads(line[len(MARKER) :])
