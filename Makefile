@@ -15,11 +15,15 @@ export PATH := $(BIN):$(PATH)
 export BASE_IMAGE := superlists-ops/debian-systemd
 DEBIAN_RELEASES := bookworm trixie
 DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver libnss3-tools git openssh-client hey sqlite3
+# The testbed's profile: the two servers of inventories/testbed/hosts.yml, or
+# with TESTBED=scale those of inventories/testbed/scale.yml.
+TESTBED ?= two-server
+TESTBED_INVENTORY := inventories/testbed/$(if $(filter scale,$(TESTBED)),scale,hosts).yml
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 
-.PHONY: help test lint unit ft molecule e2e release testbed testbed-destroy bench collection docs \
+.PHONY: help test lint unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection docs \
         debian-packages docker base-image venv
 
 help:  ## list the targets
@@ -47,17 +51,20 @@ ft: venv debian-packages  ## the app's functional tests, in headless Chromium, o
 molecule: venv base-image  ## the roles on a fresh systemd container, with testinfra
 	molecule test --all
 
-e2e: venv testbed  ## releases on the two-server testbed, over SSH
+e2e: venv testbed testbed-scale  ## releases on both testbeds, over SSH
 	pytest --durations=0 tests/e2e
 
-release: testbed  ## a real release on the local testbed: staging, tests, live, tags
-	ansible-playbook release.yml
+release: testbed  ## a real release on the local testbed: staging, tests, live, tags (TESTBED=scale: on that one)
+	ansible-playbook -i $(TESTBED_INVENTORY) release.yml
 
 testbed: venv base-image  ## create or refresh the local two-server testbed, provisioned
-	ansible-playbook playbooks/testbed.yml playbooks/provision.yml
+	ansible-playbook -i $(TESTBED_INVENTORY) playbooks/testbed.yml playbooks/provision.yml
 
-testbed-destroy: venv docker  ## remove the testbed
-	ansible-playbook playbooks/testbed-destroy.yml
+testbed-scale: venv base-image  ## the same, with live on two app servers behind a load balancer, with PostgreSQL
+	$(MAKE) testbed TESTBED=scale
+
+testbed-destroy: venv docker  ## remove the testbed (TESTBED=scale: that one)
+	ansible-playbook -i $(TESTBED_INVENTORY) playbooks/testbed-destroy.yml
 
 collection: venv  ## build the collection's tarball into .cache/collection/
 	ansible-galaxy collection build --force --output-path .cache/collection .

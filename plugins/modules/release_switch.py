@@ -58,6 +58,11 @@ options:
   health_host:
     description: The site's name, sent as the C(Host) header (and as SNI over https).
     type: str
+  health_headers:
+    description: More headers to send with each request, such as the C(X-Forwarded-Proto)
+      a load balancer that terminates TLS sends.
+    type: dict
+    default: {}
   health_header:
     description: The response header that names the release that answered.
     type: str
@@ -179,13 +184,13 @@ def connection(url, host):
     return http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=REQUEST_TIMEOUT)
 
 
-def ask(url, host, header):
+def ask(url, host, header, more_headers=None):
     """(HTTP status or None, the release header or why there was no answer)."""
     # Straight to the server itself, never through a proxy of the environment.
     site = connection(url, host)
     path = urllib.parse.urlsplit(url).path or "/"
     try:
-        site.request("GET", path, headers={"Host": host})
+        site.request("GET", path, headers={**(more_headers or {}), "Host": host})
         response = site.getresponse()
         return response.status, response.getheader(header, "")
     except ssl.SSLCertVerificationError as error:
@@ -196,12 +201,12 @@ def ask(url, host, header):
         site.close()
 
 
-def wait_until_serving(url, host, header, release, retries):
+def wait_until_serving(url, host, header, release, retries, more_headers=None):
     """Ask, then up to `retries` more times a second apart; (serves, what the last answer was)."""
     for attempt in range(retries + 1):
         if attempt:
             time.sleep(1)
-        status, said = ask(url, host, header)
+        status, said = ask(url, host, header, more_headers)
         if status == 200 and said == release:
             return True, f"HTTP 200 from release {release}"
     if status is None:
@@ -209,7 +214,7 @@ def wait_until_serving(url, host, header, release, retries):
     return False, f"HTTP {status} from release {said or '(none)'}"
 
 
-def serve(service, health_url, health_host, health_header, health_retries, release):
+def serve(service, health_url, health_host, health_header, health_retries, release, more_headers):
     """Restart the service and check it serves `release`: (healthy, health)."""
     if not service:
         return True, "not restarted"
@@ -218,7 +223,9 @@ def serve(service, health_url, health_host, health_header, health_retries, relea
         return False, f"the app server did not start: {problem}"
     if not health_url:
         return True, "restarted"
-    return wait_until_serving(health_url, health_host, health_header, release, health_retries)
+    return wait_until_serving(
+        health_url, health_host, health_header, release, health_retries, more_headers
+    )
 
 
 def checked(params):
@@ -263,6 +270,7 @@ def switch_and_serve(params):
             params["health_header"],
             params["health_retries"],
             params["release"],
+            params["health_headers"],
         )
     except Exception as error:  # noqa: BLE001 - whatever it is, the site goes back
         healthy, health = False, f"the check itself failed: {error!r}"
@@ -279,6 +287,7 @@ def main():
             "health_url": {"type": "str"},
             "health_host": {"type": "str"},
             "health_header": {"type": "str", "default": "X-App-Release"},
+            "health_headers": {"type": "dict", "default": {}},
             "health_retries": {"type": "int", "default": 20},
             "confirm_within": {"type": "int", "default": 0},
             "revert_plan": {"type": "dict", "default": {}},

@@ -103,3 +103,32 @@ def test_refuses_a_certificate_from_a_ca_it_does_not_trust(tls_site):
 
     assert status is None
     assert said.startswith("its certificate failed verification for site.test: self-signed")
+
+
+def test_sends_the_headers_a_load_balancer_would():
+    """Behind a load balancer the app answers 200 only to what it says came over
+    HTTPS: the check says so too, and still names the site in Host."""
+    seen = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            seen.append((self.headers["Host"], self.headers["X-Forwarded-Proto"]))
+            self.send_response(200)
+            self.send_header("X-App-Release", RELEASE)
+            self.end_headers()
+
+        def log_message(self, *arguments):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}/"
+        answer = release_switch.ask(
+            url, "site.test", "X-App-Release", {"X-Forwarded-Proto": "https", "Host": "evil"}
+        )
+    finally:
+        server.shutdown()
+
+    assert answer == (200, RELEASE)
+    assert seen == [("site.test", "https")]

@@ -960,6 +960,7 @@ def test_an_error_after_the_switch_is_an_unhealthy_answer_not_an_escape(site, mo
             "health_url": "http://127.0.0.1:9/",
             "health_host": "example.com",
             "health_header": "X-App-Release",
+            "health_headers": {},
             "health_retries": 0,
         }
     )
