@@ -104,7 +104,9 @@ class Site:
         try:
             connection.request("GET", path, headers={"Host": f"{self.name}:{self.port}"})
             response = connection.getresponse()
-            return response.status, dict(response.getheaders()), response.read().decode()
+            # Its headers as http.client reads them: by name, in any case (HTTP's
+            # names are; a load balancer may send them in lower case).
+            return response.status, response.headers, response.read().decode()
         finally:
             connection.close()
 
@@ -249,11 +251,13 @@ def output(process):
     return process.stdout + process.stderr
 
 
-def on_server(host, command, user=SITE_DEFAULTS["site_user"]):
+def on_server(host, command, user=SITE_DEFAULTS["site_user"], inventory=INVENTORY):
     """Run a shell command on a testbed server over SSH (as Ansible does); its stdout."""
     process = subprocess.run(
         [
             "ansible",
+            "--inventory",
+            str(inventory),
             host,
             "--become",
             "--become-user",
@@ -276,12 +280,13 @@ def on_server(host, command, user=SITE_DEFAULTS["site_user"]):
     return result["stdout"]
 
 
-def manage(site, *args):
+def manage(site, *args, inventory=INVENTORY):
     """Run manage.py of the release a site serves, with its settings, as the app user."""
     return on_server(
         site.host,
         f"set -a && . {site.dir}/shared/env && set +a"
         f" && cd {site.dir}/current && .venv/bin/python manage.py {' '.join(args)}",
+        inventory=inventory,
     )
 
 

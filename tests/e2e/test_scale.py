@@ -1,0 +1,291 @@
+"""Live outgrown one server (make testbed-scale): two app servers behind HAProxy, with
+PostgreSQL, deployed a batch at a time (django_app_serial: 1), over SSH.
+
+Staging is the two-server testbed's; live is the scale profile's site, reached
+through its load balancer as a browser here would.
+"""
+
+import html
+import json
+import re
+import subprocess
+from http.cookies import SimpleCookie
+
+import pytest
+import yaml
+from testbed import PROJECT, Load, Site, SiteConnection, on_server, output
+
+INVENTORY = PROJECT / "inventories" / "testbed" / "scale.yml"
+# As the scratch repositories' ansible-playbook finds it, in their own copy.
+INVENTORY_ARGS = ("--inventory", "inventories/testbed/scale.yml")
+GROUPS = yaml.safe_load(INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
+LIVE_VARS = GROUPS["live"]["vars"]
+APP_SERVERS = list(GROUPS["live"]["hosts"])
+[LOAD_BALANCER] = GROUPS["load_balancers"]["hosts"]
+SITE = Site(
+    LIVE_VARS["site_name"],
+    GROUPS["load_balancers"]["hosts"][LOAD_BALANCER]["testbed_https_port"],
+    GROUPS["load_balancers"]["hosts"][LOAD_BALANCER]["testbed_http_port"],
+)
+SITE_DIR = SITE.dir
+PRIORITY_MIGRATION = "superlists/lists/migrations/0007_item_priority.py"
+PRIORITY_MIGRATION_CODE = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.AddField("item", "priority", models.IntegerField(default=0))]
+"""
+# Only the app server where the test puts it refuses to start a release that
+# looks for it (a release's wsgi.py): a health failure on that server alone.
+BROKEN_HERE = "/etc/superlists-e2e-broken-here"
+
+
+def on(host, command, user="root"):
+    return on_server(host, command, user, inventory=INVENTORY)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def scale_testbed():
+    """The scale profile must be up: a missing one is a failure, never a skip."""
+    ping = subprocess.run(
+        ["ansible", "--inventory", str(INVENTORY), "testbed", "-m", "ansible.builtin.ping"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    if ping.returncode != 0:
+        pytest.fail(f"the scale testbed does not answer; run `make testbed-scale`:\n{output(ping)}")
+
+
+def deploy_live(repo, *args):
+    return repo.playbook(
+        "playbooks/deploy.yml",
+        *INVENTORY_ARGS,
+        "-e",
+        "target=live",
+        "-e",
+        "django_app_break_lock=true",
+        *args,
+    )
+
+
+def live_deployed(repo):
+    """Live serving the repository's commit on every app server; that commit."""
+    run = deploy_live(repo)
+    assert run.returncode == 0, output(run)
+    return repo.head()
+
+
+def serving():
+    """The release each app server's `current` names, by app server."""
+    return {
+        host: on(host, f"basename $(readlink -f {SITE_DIR}/current)", "root")
+        for host in APP_SERVERS
+    }
+
+
+def last_record(host):
+    return json.loads(on(host, f"tail -n 1 {SITE_DIR}/deploys.log"))
+
+
+def set_app_server(host, state):
+    """Take an app server out of the load balancer, or put it back (`disabled`,
+    `enabled`), as an operator would, through HAProxy's runtime API."""
+    run = subprocess.run(
+        [
+            "ansible",
+            "--inventory",
+            str(INVENTORY),
+            LOAD_BALANCER,
+            "--become",
+            "-m",
+            "community.general.haproxy",
+            "-a",
+            f"socket=/run/haproxy/admin.sock backend=app_servers host={host} state={state}"
+            " wait=true wait_interval=1",
+        ],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    assert run.returncode == 0, output(run)
+
+
+def only_app_server(host):
+    """Every app server but `host` out of the load balancer."""
+    for other in APP_SERVERS:
+        set_app_server(other, "enabled" if other == host else "disabled")
+
+
+def every_app_server():
+    for host in APP_SERVERS:
+        set_app_server(host, "enabled")
+
+
+class Visitor:
+    """A browser's session with the site, through the load balancer: its CSRF cookie."""
+
+    def __init__(self):
+        self.cookies = SimpleCookie()
+
+    def request(self, method, path, form=None):
+        connection = SiteConnection(SITE.port, SITE.name)
+        headers = {
+            "Host": f"{SITE.name}:{SITE.port}",
+            "Origin": SITE.url,
+            "Referer": SITE.url + "/",
+        }
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v.value}" for k, v in self.cookies.items())
+        body = None
+        if form is not None:
+            body = "&".join(f"{k}={v}" for k, v in form.items())
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            connection.request(method, path, body=body, headers=headers)
+            response = connection.getresponse()
+            for value in response.headers.get_all("Set-Cookie") or []:
+                self.cookies.load(value)
+            return response.status, response.getheader("Location", ""), response.read().decode()
+        finally:
+            connection.close()
+
+    def new_list(self, text):
+        """Start a list with one item; the list's path."""
+        status, _, page = self.request("GET", "/")
+        assert status == 200, page
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        status, location, page = self.request(
+            "POST", "/lists/new", {"csrfmiddlewaretoken": token, "text": text}
+        )
+        assert status == 302, (status, page)
+        return location
+
+
+def test_a_release_rolls_through_every_app_server_without_a_failed_request(repo):
+    before = live_deployed(repo)
+    release = repo.commit("A release that rolls")
+
+    with Load(SITE, connections=4) as load:
+        run = repo.release(*INVENTORY_ARGS)
+
+    assert run.returncode == 0, output(run)
+    assert load.report.requests > 100 and load.report.failed == 0, load.report
+    assert serving() == {host: release for host in APP_SERVERS}
+    assert SITE.serving() == release
+    # A batch at a time, in the inventory's order.
+    text = output(run)
+    first, second = (text.index(f"{host} -> {LOAD_BALANCER}") for host in APP_SERVERS)
+    assert first < second
+    for host in APP_SERVERS:
+        record = last_record(host)
+        assert (record["commit"], record["previous"], record["outcome"]) == (
+            release,
+            before,
+            "deployed",
+        )
+    assert repo.tag("TESTBED-LIVE", repo.remote) == release
+
+
+def test_data_written_through_one_app_server_is_read_through_another(repo):
+    live_deployed(repo)
+    first, second = APP_SERVERS
+    visitor = Visitor()
+    try:
+        only_app_server(first)
+        path = visitor.new_list("Buy e2e milk through one server")
+        only_app_server(second)
+        status, _, page = visitor.request("GET", path)
+    finally:
+        every_app_server()
+
+    assert status == 200, page
+    assert "Buy e2e milk through one server" in html.unescape(page)
+
+
+def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_release(repo):
+    before = live_deployed(repo)
+    wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
+    broken = repo.commit(
+        "A release that cannot start on the second app server",
+        {
+            "superlists/superlists/wsgi.py": wsgi
+            + f"\nimport os\nif os.path.exists({BROKEN_HERE!r}):\n"
+            + '    raise ImportError("broken on this server by the end-to-end tests")\n'
+        },
+    )
+    on(APP_SERVERS[1], f"touch {BROKEN_HERE}")
+    try:
+        with Load(SITE, connections=4) as load:
+            run = deploy_live(repo)
+    finally:
+        on(APP_SERVERS[1], f"rm -f {BROKEN_HERE}")
+
+    text = " ".join(output(run).split())
+    assert run.returncode != 0
+    assert f"{APP_SERVERS[1]} does not serve release {broken[:12]}" in text
+    assert "the roll stops at batch 2 of 2" in text
+    assert serving() == {host: before for host in APP_SERVERS}
+    assert SITE.serving() == before
+    assert load.report.failed == 0, load.report
+    for host in APP_SERVERS:
+        record = last_record(host)
+        assert (record["commit"], record["outcome"]) == (broken, "reverted"), record
+
+
+def applied(migration):
+    rows = on(
+        "db.scale.superlists.localhost",
+        "psql -tA -d superlists -c"
+        f" \"SELECT count(*) FROM django_migrations WHERE name = '{migration}'\"",
+        "postgres",
+    )
+    return rows.strip() == "1"
+
+
+def test_a_migration_unsafe_for_the_old_code_needs_the_override(repo):
+    before = live_deployed(repo)
+    models = (repo.path / "superlists/lists/models.py").read_text()
+    release = repo.commit(
+        "A NOT NULL column the old code's inserts leave empty",
+        {
+            "superlists/lists/models.py": models.replace(
+                '    text = models.TextField(default="")\n',
+                '    text = models.TextField(default="")\n'
+                "    priority = models.IntegerField(default=0)\n",
+            ),
+            PRIORITY_MIGRATION: PRIORITY_MIGRATION_CODE,
+        },
+    )
+
+    refused = deploy_live(repo)
+
+    assert refused.returncode != 0
+    assert (
+        "Migration lists.0007_item_priority adds the NOT NULL field lists.item.priority"
+        " with no database default" in " ".join(output(refused).split())
+    ), output(refused)
+    assert serving() == {host: before for host in APP_SERVERS}
+    assert not applied("0007_item_priority")
+
+    accepted = deploy_live(repo, "-e", "django_app_allow_unsafe_migrations=true")
+
+    try:
+        assert accepted.returncode == 0, output(accepted)
+        assert "will fail on those requests that need it" in " ".join(output(accepted).split())
+        assert serving() == {host: release for host in APP_SERVERS}
+        assert applied("0007_item_priority")
+    finally:
+        # The next tests' code has no such column: their inserts would fail.
+        if applied("0007_item_priority"):
+            back = repo.playbook(
+                "playbooks/manage.yml",
+                *INVENTORY_ARGS,
+                "--limit",
+                APP_SERVERS[0],
+                "-e",
+                "django_app_manage_command='migrate lists 0006_item_unique_together'",
+            )
+            assert back.returncode == 0, output(back)
