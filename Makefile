@@ -15,10 +15,10 @@ export PATH := $(BIN):$(PATH)
 export BASE_IMAGE := superlists-ops/debian-systemd
 DEBIAN_RELEASES := bookworm trixie
 DEBIAN_PACKAGES := docker.io debootstrap chromium chromium-driver libnss3-tools git openssh-client hey sqlite3
-# The testbed's profile: the two servers of inventories/testbed/hosts.yml, or
-# with TESTBED=scale those of inventories/testbed/scale.yml.
+# The testbed's profile: the two servers of inventories/testbed, or with
+# TESTBED=scale those of inventories/testbed-scale.
 TESTBED ?= two-server
-TESTBED_INVENTORY := inventories/testbed/$(if $(filter scale,$(TESTBED)),scale,hosts).yml
+TESTBED_INVENTORY := inventories/$(if $(filter scale,$(TESTBED)),testbed-scale,testbed)/hosts.yml
 # Local runs and tests of the app use its development settings; Django's test
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py

@@ -30,7 +30,8 @@ description:
     or networks in CIDR notation, IPv4 or IPv6), C(postgresql_url) (postgres:// or
     postgresql://, a user, a host and a database; the message never shows the value,
     which holds a password), C(inventory_host) (a list of the inventory's hosts and the
-    value, which must be one of them)."
+    value, which must be one of them), C(batch_size) (a whole number, at least 1, or a
+    percentage from 1% to 100%)."
 options:
   _input:
     description: >-
@@ -183,6 +184,17 @@ def inventory_host_problem(value):
     return None if name in hosts else f"('{name}') is not a host of the inventory"
 
 
+def batch_size_problem(value):
+    text = str(value).strip()
+    if text.endswith("%"):
+        number = whole_number(text[:-1])
+        if number is not None and 1 <= number <= 100:
+            return None
+    elif is_count(value, 1):
+        return None
+    return f"({value}) is not a whole number of at least 1, nor a percentage from 1% to 100%"
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -207,6 +219,8 @@ def problem_of(kind, value, *least):
         return postgresql_url_problem(value)
     if kind == "inventory_host":
         return inventory_host_problem(value)
+    if kind == "batch_size":
+        return batch_size_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

@@ -6,6 +6,7 @@ through its load balancer as a browser here would.
 """
 
 import html
+import itertools
 import json
 import re
 import subprocess
@@ -15,12 +16,17 @@ import pytest
 import yaml
 from testbed import PROJECT, Load, Site, SiteConnection, on_server, output
 
-INVENTORY = PROJECT / "inventories" / "testbed" / "scale.yml"
+INVENTORY = PROJECT / "inventories" / "testbed-scale" / "hosts.yml"
 # As the scratch repositories' ansible-playbook finds it, in their own copy.
-INVENTORY_ARGS = ("--inventory", "inventories/testbed/scale.yml")
+INVENTORY_ARGS = ("--inventory", "inventories/testbed-scale/hosts.yml")
 GROUPS = yaml.safe_load(INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
 LIVE_VARS = GROUPS["live"]["vars"]
 APP_SERVERS = list(GROUPS["live"]["hosts"])
+# django_app_serial, a share of the app servers: the batches, in order.
+BATCH_SIZE = max(len(APP_SERVERS) * int(LIVE_VARS["django_app_serial"].rstrip("%")) // 100, 1)
+BATCHES = [
+    APP_SERVERS[start : start + BATCH_SIZE] for start in range(0, len(APP_SERVERS), BATCH_SIZE)
+]
 [LOAD_BALANCER] = GROUPS["load_balancers"]["hosts"]
 SITE = Site(
     LIVE_VARS["site_name"],
@@ -175,10 +181,7 @@ def test_a_release_rolls_through_every_app_server_without_a_failed_request(repo)
     assert load.report.requests > 100 and load.report.failed == 0, load.report
     assert serving() == {host: release for host in APP_SERVERS}
     assert SITE.serving() == release
-    # A batch at a time, in the inventory's order.
-    text = output(run)
-    first, second = (text.index(f"{host} -> {LOAD_BALANCER}") for host in APP_SERVERS)
-    assert first < second
+    assert rolled_in_order(run)
     for host in APP_SERVERS:
         record = last_record(host)
         assert (record["commit"], record["previous"], record["outcome"]) == (
@@ -189,9 +192,37 @@ def test_a_release_rolls_through_every_app_server_without_a_failed_request(repo)
     assert repo.tag("TESTBED-LIVE", repo.remote) == release
 
 
+def rolled_in_order(run):
+    """Whether the run took the app servers out of the load balancer a batch after
+    the other, in the inventory's order."""
+    text = output(run)
+    taken_out = [[text.find(f"{host} -> {LOAD_BALANCER}") for host in batch] for batch in BATCHES]
+    return all(-1 not in batch for batch in taken_out) and all(
+        max(earlier) < min(later) for earlier, later in itertools.pairwise(taken_out)
+    )
+
+
+def test_rollback_and_restart_roll_too(repo):
+    first = live_deployed(repo)
+    repo.commit("A release to roll back from")
+    live_deployed(repo)
+
+    with Load(SITE, connections=4) as load:
+        rolled_back = repo.playbook("playbooks/rollback.yml", *INVENTORY_ARGS, "--limit", "live")
+        restarted = repo.playbook(
+            "playbooks/deploy.yml", *INVENTORY_ARGS, "-e", "target=live", "--tags", "restart"
+        )
+
+    assert rolled_back.returncode == 0, output(rolled_back)
+    assert restarted.returncode == 0, output(restarted)
+    assert rolled_in_order(rolled_back) and rolled_in_order(restarted)
+    assert serving() == {host: first for host in APP_SERVERS}
+    assert load.report.requests > 100 and load.report.failed == 0, load.report
+
+
 def test_data_written_through_one_app_server_is_read_through_another(repo):
     live_deployed(repo)
-    first, second = APP_SERVERS
+    first, second = APP_SERVERS[0], APP_SERVERS[-1]
     visitor = Visitor()
     try:
         only_app_server(first)
@@ -207,26 +238,27 @@ def test_data_written_through_one_app_server_is_read_through_another(repo):
 
 def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_release(repo):
     before = live_deployed(repo)
+    broken_server = BATCHES[1][0]
     wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
     broken = repo.commit(
-        "A release that cannot start on the second app server",
+        "A release that cannot start on an app server of the second batch",
         {
             "superlists/superlists/wsgi.py": wsgi
             + f"\nimport os\nif os.path.exists({BROKEN_HERE!r}):\n"
             + '    raise ImportError("broken on this server by the end-to-end tests")\n'
         },
     )
-    on(APP_SERVERS[1], f"touch {BROKEN_HERE}")
+    on(broken_server, f"touch {BROKEN_HERE}")
     try:
         with Load(SITE, connections=4) as load:
             run = deploy_live(repo)
     finally:
-        on(APP_SERVERS[1], f"rm -f {BROKEN_HERE}")
+        on(broken_server, f"rm -f {BROKEN_HERE}")
 
     text = " ".join(output(run).split())
     assert run.returncode != 0
-    assert f"{APP_SERVERS[1]} does not serve release {broken[:12]}" in text
-    assert "the roll stops at batch 2 of 2" in text
+    assert f"{broken_server} does not serve release {broken[:12]}" in text
+    assert f"the roll stops at batch 2 of {len(BATCHES)}" in text
     assert serving() == {host: before for host in APP_SERVERS}
     assert SITE.serving() == before
     assert load.report.failed == 0, load.report
