@@ -72,7 +72,7 @@ collection: venv  ## build the collection's tarball into .cache/collection/
 docs: venv  ## write each role's variables into its README, from its argument specs
 	scripts/role-docs
 
-bench: testbed  ## measure deploys and downtime on the testbed (BENCH_ARGS="--baseline REV" compares)
+bench: testbed testbed-scale  ## measure deploys and downtime on both testbeds (BENCH_ARGS="--baseline REV" compares)
 	python tests/bench.py $(BENCH_ARGS)
 
 debian-packages:

@@ -3,7 +3,10 @@
 Prints one table of timings (the median of several runs, and each as a ratio to
 the floor: an Ansible ping of the same hosts) and one of requests under steady
 load (hey, fixed concurrency) before and during a deploy, a `--tags restart`
-and plain restarts. Writes both to bench/results/latest.md as well.
+and plain restarts. On the scale testbed (make testbed-scale), a code-only
+rolling deploy to 1, 2 and 4 app servers, and requests through the load
+balancer during a rolling deploy and a rolling restart. Writes both to
+bench/results/latest.md as well.
 
 Timings are measurements, not tests: nothing here passes or fails.
 """
@@ -21,6 +24,9 @@ from pathlib import Path
 from testbed import (
     LIVE,
     PROJECT,
+    SCALE_APP_SERVERS,
+    SCALE_INVENTORY,
+    SCALE_SITE,
     SITES,
     Load,
     inventory_variable,
@@ -39,6 +45,19 @@ NO_OP = "no-op deploy, both sites"
 CODE_ONLY = "code-only deploy, both sites"
 DEPLOY_UNDER_LOAD = "our code-only deploy"
 RESTART_UNDER_LOAD = "our --tags restart"
+# The scale testbed's live site: a deploy limited to its first N app servers.
+SCALE_DEPLOY = (
+    "playbooks/deploy.yml",
+    "--inventory",
+    str(SCALE_INVENTORY.relative_to(PROJECT)),
+    "-e",
+    "target=live",
+)
+ROLLS = {
+    count: f"code-only rolling deploy, {count} app server{'s' * (count > 1)}" for count in (1, 2, 4)
+}
+ROLL_UNDER_LOAD = "our rolling deploy, 4 app servers"
+ROLLING_RESTART_UNDER_LOAD = "our rolling --tags restart, 4 app servers"
 
 
 def timed(run):
@@ -103,15 +122,15 @@ class Bench:
             {REQUIREMENTS: f"{requirements}# bench {time.time_ns()}\nsix==1.16.0\n"},
         )
 
-    def under_load(self, name, run=None):
-        with Load(LIVE, connections=LOAD_CONNECTIONS) as load:
+    def under_load(self, name, run=None, site=LIVE):
+        with Load(site, connections=LOAD_CONNECTIONS) as load:
             if run is None:
                 time.sleep(LOAD_BASELINE_SECONDS)
             else:
                 process = run()
                 if process.returncode != 0:
                     raise SystemExit(f"{name} failed:\n{output(process)}")
-        self.loads[name] = load.report
+        self.loads[name] = site, load.report
         print(f"  {name}: {load.report}", flush=True)
 
 
@@ -161,6 +180,30 @@ def measure_all(bench):
             f"systemctl restart {unit}.socket {unit}.service",
         ),
     )
+    print("the scale testbed:", flush=True)
+    measure_scale(bench)
+
+
+def measure_scale(bench):
+    """Rolling deploys on the scale testbed: to its first 1, 2 and 4 app servers (each
+    alone in the play, as a site of that many would be), then under load through its
+    load balancer, to all of them, and their rolling restart."""
+    repo = bench.repo
+    timed(lambda: playbook(repo, *SCALE_DEPLOY))
+    for count, name in ROLLS.items():
+        limit = ",".join(SCALE_APP_SERVERS[:count])
+        bench.measure(
+            name,
+            lambda limit=limit: playbook(repo, *SCALE_DEPLOY, "--limit", limit),
+            prepare=bench.new_commit,
+        )
+    bench.new_commit("rolling, under load")
+    bench.under_load(ROLL_UNDER_LOAD, lambda: playbook(repo, *SCALE_DEPLOY), SCALE_SITE)
+    bench.under_load(
+        ROLLING_RESTART_UNDER_LOAD,
+        lambda: playbook(repo, *SCALE_DEPLOY, "--tags", "restart"),
+        SCALE_SITE,
+    )
 
 
 def table(bench):
@@ -178,24 +221,37 @@ def table(bench):
         lines.append(f"| {name} | {median[name]:.1f} | {median[name] / floor:.1f} | {runs} |")
     lines += [
         "",
-        f"Under steady load: hey, {LOAD_CONNECTIONS} connections, on the live site,"
+        f"Under steady load: hey, {LOAD_CONNECTIONS} connections, on a live site (the"
+        " two-server testbed's, or the scale testbed's through its load balancer),"
         " for the whole run.",
         "",
-        "| During | Requests | Failed | p50 (ms) | p99 (ms) | max (ms) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| During | Site | Requests | Failed | p50 (ms) | p99 (ms) | max (ms) |",
+        "|---|---|---:|---:|---:|---:|---:|",
     ]
-    for name, report in bench.loads.items():
+    for name, (site, report) in bench.loads.items():
         latency = f"{report.p50_ms:.1f} | {report.p99_ms:.1f} | {report.max_ms:.1f}"
-        lines.append(f"| {name} | {report.requests} | {report.failed} | {latency} |")
+        lines.append(f"| {name} | {site.name} | {report.requests} | {report.failed} | {latency} |")
     return "\n".join(lines + targets(median, bench.loads)) + "\n"
 
 
 def targets(median, loads):
     """The issue's first targets, each with what was measured."""
     floor, no_op, code_only = median[FLOOR], median[NO_OP], median[CODE_ONLY]
-    failed = loads[DEPLOY_UNDER_LOAD].failed + loads[RESTART_UNDER_LOAD].failed
+    failed = loads[DEPLOY_UNDER_LOAD][1].failed + loads[RESTART_UNDER_LOAD][1].failed
+    rolling_failed = loads[ROLL_UNDER_LOAD][1].failed + loads[ROLLING_RESTART_UNDER_LOAD][1].failed
+    one, four = median[ROLLS[1]], median[ROLLS[4]]
     rows = [
         ("failed requests during our deploy and restart: 0", f"{failed}", failed == 0),
+        (
+            "failed requests through the load balancer during our rolling deploy and restart: 0",
+            f"{rolling_failed}",
+            rolling_failed == 0,
+        ),
+        (
+            "code-only rolling deploy, 4 app servers: at most 2 × 1 app server",
+            f"{four / one:.1f} ×",
+            four <= 2 * one,
+        ),
         ("no-op deploy: at most 3 × floor", f"{no_op / floor:.1f} ×", no_op <= 3 * floor),
         (
             "code-only deploy: at most 3 × no-op",
@@ -287,6 +343,9 @@ def main():
     problem = testbed_answers()
     if problem:
         raise SystemExit(f"the testbed does not answer; run `make testbed` first:\n{problem}")
+    problem = None if arguments.compare_only else testbed_answers(SCALE_INVENTORY)
+    if problem:
+        raise SystemExit(f"the scale testbed does not answer; run `make testbed-scale`:\n{problem}")
     result = ""
     with tempfile.TemporaryDirectory(prefix="superlists-bench.") as scratch:
         repo = scratch_repo(Path(scratch) / "tree")

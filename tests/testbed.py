@@ -136,6 +136,17 @@ def testbed_sites():
 SITES = testbed_sites()
 STAGING, LIVE = SITES["staging"], SITES["live"]
 
+# The scale profile (make testbed-scale): live on app servers behind a load balancer.
+SCALE_INVENTORY = PROJECT / "inventories" / "testbed-scale" / "hosts.yml"
+SCALE_GROUPS = yaml.safe_load(SCALE_INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
+SCALE_APP_SERVERS = list(SCALE_GROUPS["live"]["hosts"])
+[SCALE_LOAD_BALANCER] = SCALE_GROUPS["load_balancers"]["hosts"]
+SCALE_SITE = Site(
+    SCALE_GROUPS["live"]["vars"]["site_name"],
+    SCALE_GROUPS["load_balancers"]["hosts"][SCALE_LOAD_BALANCER]["testbed_https_port"],
+    SCALE_GROUPS["load_balancers"]["hosts"][SCALE_LOAD_BALANCER]["testbed_http_port"],
+)
+
 
 def git(repo, *args):
     return subprocess.run(
@@ -225,10 +236,10 @@ class Repo:
         }
 
 
-def testbed_answers():
+def testbed_answers(inventory=INVENTORY):
     """None when the testbed's servers answer over SSH; else what Ansible said."""
     ping = subprocess.run(
-        ["ansible", "testbed", "-m", "ansible.builtin.ping"],
+        ["ansible", "--inventory", str(inventory), "testbed", "-m", "ansible.builtin.ping"],
         cwd=PROJECT,
         capture_output=True,
         text=True,

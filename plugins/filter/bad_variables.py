@@ -31,7 +31,8 @@ description:
     postgresql://, a user, a host and a database; the message never shows the value,
     which holds a password), C(inventory_host) (a list of the inventory's hosts and the
     value, which must be one of them), C(batch_size) (a whole number, at least 1, or a
-    percentage from 1% to 100%)."
+    percentage from 1% to 100%), C(private_ports) (a list of dicts, each with a C(port)
+    and C(from), the addresses or networks that may reach it)."
 options:
   _input:
     description: >-
@@ -195,6 +196,18 @@ def batch_size_problem(value):
     return f"({value}) is not a whole number of at least 1, nor a percentage from 1% to 100%"
 
 
+def private_ports_problem(value):
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        return f"({value}) is not a list of dicts with a port and the addresses it is open from"
+    for item in value:
+        if not is_port(item.get("port")):
+            return f"holds a port that is not a port (1 to 65535): {item.get('port')}"
+        problem = networks_problem(item.get("from"))
+        if problem:
+            return f"(port {item['port']}: from) {problem}"
+    return None
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -221,6 +234,8 @@ def problem_of(kind, value, *least):
         return inventory_host_problem(value)
     if kind == "batch_size":
         return batch_size_problem(value)
+    if kind == "private_ports":
+        return private_ports_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

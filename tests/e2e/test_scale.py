@@ -13,26 +13,32 @@ import subprocess
 from http.cookies import SimpleCookie
 
 import pytest
-import yaml
-from testbed import PROJECT, Load, Site, SiteConnection, on_server, output
+from testbed import (
+    PROJECT,
+    SCALE_APP_SERVERS,
+    SCALE_GROUPS,
+    SCALE_INVENTORY,
+    SCALE_LOAD_BALANCER,
+    SCALE_SITE,
+    Load,
+    SiteConnection,
+    on_server,
+    output,
+    testbed_answers,
+)
 
-INVENTORY = PROJECT / "inventories" / "testbed-scale" / "hosts.yml"
+INVENTORY = SCALE_INVENTORY
 # As the scratch repositories' ansible-playbook finds it, in their own copy.
-INVENTORY_ARGS = ("--inventory", "inventories/testbed-scale/hosts.yml")
-GROUPS = yaml.safe_load(INVENTORY.read_text())["all"]["children"]["testbed"]["children"]
-LIVE_VARS = GROUPS["live"]["vars"]
-APP_SERVERS = list(GROUPS["live"]["hosts"])
+INVENTORY_ARGS = ("--inventory", str(SCALE_INVENTORY.relative_to(PROJECT)))
+LIVE_VARS = SCALE_GROUPS["live"]["vars"]
+APP_SERVERS = SCALE_APP_SERVERS
+LOAD_BALANCER = SCALE_LOAD_BALANCER
+SITE = SCALE_SITE
 # django_app_serial, a share of the app servers: the batches, in order.
 BATCH_SIZE = max(len(APP_SERVERS) * int(LIVE_VARS["django_app_serial"].rstrip("%")) // 100, 1)
 BATCHES = [
     APP_SERVERS[start : start + BATCH_SIZE] for start in range(0, len(APP_SERVERS), BATCH_SIZE)
 ]
-[LOAD_BALANCER] = GROUPS["load_balancers"]["hosts"]
-SITE = Site(
-    LIVE_VARS["site_name"],
-    GROUPS["load_balancers"]["hosts"][LOAD_BALANCER]["testbed_https_port"],
-    GROUPS["load_balancers"]["hosts"][LOAD_BALANCER]["testbed_http_port"],
-)
 SITE_DIR = SITE.dir
 PRIORITY_MIGRATION = "superlists/lists/migrations/0007_item_priority.py"
 PRIORITY_MIGRATION_CODE = """
@@ -55,14 +61,9 @@ def on(host, command, user="root"):
 @pytest.fixture(scope="module", autouse=True)
 def scale_testbed():
     """The scale profile must be up: a missing one is a failure, never a skip."""
-    ping = subprocess.run(
-        ["ansible", "--inventory", str(INVENTORY), "testbed", "-m", "ansible.builtin.ping"],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-    )
-    if ping.returncode != 0:
-        pytest.fail(f"the scale testbed does not answer; run `make testbed-scale`:\n{output(ping)}")
+    problem = testbed_answers(INVENTORY)
+    if problem:
+        pytest.fail(f"the scale testbed does not answer; run `make testbed-scale`:\n{problem}")
 
 
 def deploy_live(repo, *args):
@@ -265,6 +266,35 @@ def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_rel
     for host in APP_SERVERS:
         record = last_record(host)
         assert (record["commit"], record["outcome"]) == (broken, "reverted"), record
+
+
+def address(host):
+    """The host's address on the scale profile's private network."""
+    hosts = {name: host for group in SCALE_GROUPS.values() for name, host in group["hosts"].items()}
+    [private] = [net for net in hosts[host]["testbed_networks"] if "ipv4_address" in net]
+    return private["ipv4_address"]
+
+
+def reaches(source, target, port):
+    """Whether a TCP connection from one server to another's port opens (in 3 s)."""
+    said = on(
+        source,
+        "python3 -c 'import socket;"
+        f' socket.create_connection(("{address(target)}", {port}), timeout=3)\''
+        " && echo open || echo shut",
+    )
+    return said.strip() == "open"
+
+
+def test_only_the_load_balancer_reaches_the_app_servers_and_only_they_the_database():
+    database = "db.scale.superlists.localhost"
+    app_server = APP_SERVERS[0]
+
+    assert reaches(LOAD_BALANCER, app_server, 80)
+    assert reaches(app_server, database, 5432)
+    assert not reaches(database, app_server, 80)
+    assert not reaches(LOAD_BALANCER, database, 5432)
+    assert not reaches(APP_SERVERS[1], app_server, 80)
 
 
 def applied(migration):
