@@ -486,3 +486,40 @@ def marker_migration():
             name=name
         )
     }
+
+
+PRIORITY_MIGRATION_CODE = """
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [("lists", "0006_item_unique_together")]
+    operations = [migrations.AddField("item", "priority", models.IntegerField(default=0))]
+"""
+# What a deploy says of that migration, refusing it.
+UNSAFE_PRIORITY_SAID = (
+    "Migration lists.0007_item_priority adds the NOT NULL field lists.item.priority"
+    " with no database default"
+)
+
+
+def commit_unsafe_migration(repo):
+    """A release whose migration (lists 0007_item_priority) adds a NOT NULL column that
+    the release serving leaves empty in its inserts; the commit."""
+    models = (repo.path / "superlists/lists/models.py").read_text()
+    return repo.commit(
+        "A NOT NULL column the old code's inserts leave empty",
+        {
+            "superlists/lists/models.py": models.replace(
+                '    text = models.TextField(default="")\n',
+                '    text = models.TextField(default="")\n'
+                "    priority = models.IntegerField(default=0)\n",
+            ),
+            "superlists/lists/migrations/0007_item_priority.py": PRIORITY_MIGRATION_CODE,
+        },
+    )
+
+
+def said(run, text):
+    """Whether the run's output says the text, however Ansible wrapped its lines."""
+    return text in " ".join(output(run).split())

@@ -20,10 +20,13 @@ from testbed import (
     SCALE_INVENTORY,
     SCALE_LOAD_BALANCER,
     SCALE_SITE,
+    UNSAFE_PRIORITY_SAID,
     Load,
     SiteConnection,
+    commit_unsafe_migration,
     on_server,
     output,
+    said,
     testbed_answers,
 )
 
@@ -40,15 +43,6 @@ BATCHES = [
     APP_SERVERS[start : start + BATCH_SIZE] for start in range(0, len(APP_SERVERS), BATCH_SIZE)
 ]
 SITE_DIR = SITE.dir
-PRIORITY_MIGRATION = "superlists/lists/migrations/0007_item_priority.py"
-PRIORITY_MIGRATION_CODE = """
-from django.db import migrations, models
-
-
-class Migration(migrations.Migration):
-    dependencies = [("lists", "0006_item_unique_together")]
-    operations = [migrations.AddField("item", "priority", models.IntegerField(default=0))]
-"""
 # Only the app server where the test puts it refuses to start a release that
 # looks for it (a release's wsgi.py): a health failure on that server alone.
 BROKEN_HERE = "/etc/superlists-e2e-broken-here"
@@ -256,10 +250,9 @@ def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_rel
     finally:
         on(broken_server, f"rm -f {BROKEN_HERE}")
 
-    text = " ".join(output(run).split())
     assert run.returncode != 0
-    assert f"{broken_server} does not serve release {broken[:12]}" in text
-    assert f"the roll stops at batch 2 of {len(BATCHES)}" in text
+    assert said(run, f"{broken_server} does not serve release {broken[:12]}"), output(run)
+    assert said(run, f"the roll stops at batch 2 of {len(BATCHES)}"), output(run)
     assert serving() == {host: before for host in APP_SERVERS}
     assert SITE.serving() == before
     assert load.report.failed == 0, load.report
@@ -309,26 +302,12 @@ def applied(migration):
 
 def test_a_migration_unsafe_for_the_old_code_needs_the_override(repo):
     before = live_deployed(repo)
-    models = (repo.path / "superlists/lists/models.py").read_text()
-    release = repo.commit(
-        "A NOT NULL column the old code's inserts leave empty",
-        {
-            "superlists/lists/models.py": models.replace(
-                '    text = models.TextField(default="")\n',
-                '    text = models.TextField(default="")\n'
-                "    priority = models.IntegerField(default=0)\n",
-            ),
-            PRIORITY_MIGRATION: PRIORITY_MIGRATION_CODE,
-        },
-    )
+    release = commit_unsafe_migration(repo)
 
     refused = deploy_live(repo)
 
     assert refused.returncode != 0
-    assert (
-        "Migration lists.0007_item_priority adds the NOT NULL field lists.item.priority"
-        " with no database default" in " ".join(output(refused).split())
-    ), output(refused)
+    assert said(refused, UNSAFE_PRIORITY_SAID), output(refused)
     assert serving() == {host: before for host in APP_SERVERS}
     assert not applied("0007_item_priority")
 
@@ -336,7 +315,7 @@ def test_a_migration_unsafe_for_the_old_code_needs_the_override(repo):
 
     try:
         assert accepted.returncode == 0, output(accepted)
-        assert "will fail on those requests that need it" in " ".join(output(accepted).split())
+        assert said(accepted, "will fail on those requests that need it")
         assert serving() == {host: release for host in APP_SERVERS}
         assert applied("0007_item_priority")
     finally:
