@@ -34,6 +34,7 @@ def variable(inventory, host, name, *options):
 def test_each_inventory_reads_its_own_environments_group_vars():
     for inventory, staging, live in [
         ("testbed", "staging.superlists.localhost", "superlists.localhost"),
+        ("testbed-scale", "staging.superlists.localhost", "app1.scale.superlists.localhost"),
         ("production", "superlists-staging.ottg.eu", "superlists.ottg.eu"),
     ]:
         assert variable(INVENTORIES / inventory, staging, "site_environment") == "staging"
