@@ -11,6 +11,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock 
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
     disarm,
     pending,
+    read_plan,
 )
 
 DOCUMENTATION = r"""
@@ -59,8 +60,9 @@ options:
     default: 3
   confirm:
     description: Confirm the switch (every site of the group serves the release), so that
-      the server's revert armed by release_switch does not run. Without it, a revert still
-      armed is the server's to run, and it keeps the lock until then.
+      the server's revert armed by release_switch does not run, and remove the backup of
+      the settings file that revert would have put back. Without it, a revert still armed
+      is the server's to run, and it keeps the lock until then.
     type: bool
     default: false
   service:
@@ -152,7 +154,11 @@ def finish(site_dir, lock, token, record, log, cleanup, keep, protect, confirm, 
     then release the lock whatever happened; what was removed, and whether the lock
     was left for the server's revert to release."""
     if confirm:
+        # The settings the site ran with before, kept for the revert: no longer needed.
+        settings_backup = read_plan(site_dir).get("settings_backup")
         disarm(site_dir, service)
+        if settings_backup and os.path.lexists(settings_backup):
+            remove(settings_backup)
     # A switch nobody confirmed is the server's to revert: it keeps the lock until then.
     left_to_the_server = pending(site_dir)
     try:

@@ -251,8 +251,10 @@ def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_rel
         on(broken_server, f"rm -f {BROKEN_HERE}")
 
     assert run.returncode != 0
-    assert said(run, f"{broken_server} does not serve release {broken[:12]}"), output(run)
-    assert said(run, f"the roll stops at batch 2 of {len(BATCHES)}"), output(run)
+    assert said(run, f"Release {broken[:12]} did not serve"), output(run)
+    assert said(
+        run, f"The roll stopped at batch 2 of {len(BATCHES)}: {broken_server} did not serve"
+    ), output(run)
     assert serving() == {host: before for host in APP_SERVERS}
     assert SITE.serving() == before
     assert load.report.failed == 0, load.report

@@ -372,6 +372,20 @@ def test_an_unconfirmed_switch_and_its_lock_are_left_to_the_servers_revert(site)
     assert not (site / switch_guard.PLAN).exists()
 
 
+def test_a_confirmed_switch_removes_the_settings_backup_its_revert_would_have_used(site):
+    deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
+    backup = site / "shared" / "env.1234.2026-11-27@08:00:00~"
+    backup.parent.mkdir(parents=True, exist_ok=True)
+    backup.write_text("DJANGO_DEBUG=0\n")
+    (site / switch_guard.PLAN).write_text(json.dumps({"settings_backup": str(backup)}))
+
+    _, left = finish(site, record={"outcome": "reverted"})
+    assert left and backup.exists()
+
+    finish(site, record={"outcome": "deployed"}, confirm=True, service="app")
+    assert not backup.exists()
+
+
 def revert_plan(site, **fields):
     return {
         "back_to": COMMITS[0],
