@@ -170,7 +170,7 @@ def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
         # The task after the switch.
         kill_at(
             start_deploy(repo, "--limit", "live"),
-            "Remove the backup of the settings the site ran with before",
+            "Run the after_switch hook",
         )
         switched = LIVE.serving()
         wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 15, "the server went back")
