@@ -5,7 +5,8 @@ the floor: an Ansible ping of the same hosts) and one of requests under steady
 load (hey, fixed concurrency) before and during a deploy, a `--tags restart`
 and plain restarts. On the scale testbed (make testbed-scale), a code-only
 rolling deploy to 1, 2 and 4 app servers, and requests through the load
-balancer during a rolling deploy and a rolling restart. Writes both to
+balancer during a rolling deploy and a rolling restart, with the CPU time
+each rolling deploy took (the control node's and the servers'). Writes all to
 bench/results/latest.md as well.
 
 Timings are measurements, not tests: nothing here passes or fails.
@@ -13,6 +14,8 @@ Timings are measurements, not tests: nothing here passes or fails.
 
 import argparse
 import json
+import os
+import resource
 import statistics
 import subprocess
 import tempfile
@@ -25,6 +28,7 @@ from testbed import (
     LIVE,
     PROJECT,
     SCALE_APP_SERVERS,
+    SCALE_GROUPS,
     SCALE_INVENTORY,
     SCALE_SITE,
     SITES,
@@ -57,7 +61,57 @@ ROLLS = {
     count: f"code-only rolling deploy, {count} app server{'s' * (count > 1)}" for count in (1, 2, 4)
 }
 ROLL_UNDER_LOAD = "our rolling deploy, 4 app servers"
+# Whose CPU time a rolling deploy is counted in: the scale testbed's servers (a
+# container each, by inventory group), and the control node.
+SCALE_ROLES = {
+    "live": "app servers",
+    "load_balancers": "load balancer",
+    "database_servers": "database",
+}
+CONTROL_NODE = "control node"
 ROLLING_RESTART_UNDER_LOAD = "our rolling --tags restart, 4 app servers"
+
+
+def container_cgroup(container):
+    """The file where the kernel counts the CPU time of a container's processes,
+    and the unit it counts in (seconds per count): cgroup v1 or v2."""
+    found = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Id}}", container], capture_output=True, text=True
+    )
+    if found.returncode != 0:
+        raise SystemExit(f"no container {container}: run `make testbed-scale`\n{found.stderr}")
+    full_id = found.stdout.strip()
+    candidates = [
+        (Path(f"/sys/fs/cgroup/cpuacct/docker/{full_id}/cpuacct.usage"), 1e-9),
+        (Path(f"/sys/fs/cgroup/system.slice/docker-{full_id}.scope/cpu.stat"), 1e-6),
+        (Path(f"/sys/fs/cgroup/docker/{full_id}/cpu.stat"), 1e-6),
+    ]
+    for path, unit in candidates:
+        if path.exists():
+            return path, unit
+    raise SystemExit(
+        f"the CPU time of container {container} is in none of: "
+        + ", ".join(str(path) for path, _ in candidates)
+    )
+
+
+def cgroup_seconds(path, unit):
+    text = path.read_text()
+    # cgroup v2's cpu.stat: "usage_usec N" among others; v1's cpuacct.usage: N.
+    count = text.split("usage_usec ", 1)[1].split()[0] if "usage_usec" in text else text
+    return int(count) * unit
+
+
+def cpu_used(cgroups):
+    """CPU seconds used so far, by role: the control node (this process's finished
+    children: ansible-playbook, its workers and SSH clients, but not the SSH
+    connections' shared masters, which outlive the run) and each role's containers
+    (`cgroups`: role -> their cgroup files)."""
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = {CONTROL_NODE: children.ru_utime + children.ru_stime}
+    for role, files in cgroups.items():
+        used[role] = sum(cgroup_seconds(path, unit) for path, unit in files)
+    return used
 
 
 def timed(run):
@@ -83,12 +137,22 @@ class Bench:
         self.repo, self.runs = repo, runs
         self.timings = {}
         self.loads = {}
+        # name -> one {role: CPU seconds} per run, for the runs measured with cpu=.
+        self.cpu = {}
 
-    def measure(self, name, run, prepare=lambda index: None):
+    def measure(self, name, run, prepare=lambda index: None, cpu=None):
+        """Time `run` self.runs times; with `cpu` (returning CPU seconds used so far,
+        by role), also the CPU time each run took."""
         samples = []
         for index in range(self.runs):
             prepare(index)
+            before = cpu() if cpu else {}
             samples.append(timed(run))
+            if cpu:
+                after = cpu()
+                self.cpu.setdefault(name, []).append(
+                    {role: after[role] - before[role] for role in after}
+                )
         self.timings[name] = samples
         print(f"  {name}: {', '.join(f'{sample:.1f}' for sample in samples)} s", flush=True)
 
@@ -190,12 +254,20 @@ def measure_scale(bench):
     load balancer, to all of them, and their rolling restart."""
     repo = bench.repo
     timed(lambda: playbook(repo, *SCALE_DEPLOY))
+    cgroups = {
+        role: [
+            container_cgroup(values["testbed_container"])
+            for values in SCALE_GROUPS[group]["hosts"].values()
+        ]
+        for group, role in SCALE_ROLES.items()
+    }
     for count, name in ROLLS.items():
         limit = ",".join(SCALE_APP_SERVERS[:count])
         bench.measure(
             name,
             lambda limit=limit: playbook(repo, *SCALE_DEPLOY, "--limit", limit),
             prepare=bench.new_commit,
+            cpu=lambda: cpu_used(cgroups),
         )
     bench.new_commit("rolling, under load")
     bench.under_load(ROLL_UNDER_LOAD, lambda: playbook(repo, *SCALE_DEPLOY), SCALE_SITE)
@@ -231,7 +303,31 @@ def table(bench):
     for name, (site, report) in bench.loads.items():
         latency = f"{report.p50_ms:.1f} | {report.p99_ms:.1f} | {report.max_ms:.1f}"
         lines.append(f"| {name} | {site.name} | {report.requests} | {report.failed} | {latency} |")
-    return "\n".join(lines + targets(median, bench.loads)) + "\n"
+    return "\n".join(lines + cpu_table(bench) + targets(median, bench.loads)) + "\n"
+
+
+def cpu_table(bench):
+    """The CPU time of the rolling deploys, by role (medians). The testbed's servers
+    are containers sharing this machine's cores, so a deploy takes at least its
+    CPU time divided by them."""
+    cores = os.cpu_count()
+    roles = [CONTROL_NODE, *SCALE_ROLES.values()]
+    lines = [
+        "",
+        "CPU time of the code-only rolling deploys (median, seconds): the scale testbed's"
+        f" servers and the control node share this machine's {cores} cores, so a deploy"
+        f" takes at least its total CPU time ÷ {cores}.",
+        "",
+        f"| Deploy | Took | {' | '.join(roles)} | Total | Total ÷ {cores} |",
+        f"|---|---:|{'---:|' * (len(roles) + 2)}",
+    ]
+    for name, runs in bench.cpu.items():
+        used = [statistics.median(run[role] for run in runs) for role in roles]
+        total = statistics.median(sum(run.values()) for run in runs)
+        took = statistics.median(bench.timings[name])
+        columns = " | ".join(f"{seconds:.1f}" for seconds in used)
+        lines.append(f"| {name} | {took:.1f} | {columns} | {total:.1f} | {total / cores:.1f} |")
+    return lines
 
 
 def targets(median, loads):

@@ -1,5 +1,5 @@
-"""Live outgrown one server (make testbed-scale): two app servers behind HAProxy, with
-PostgreSQL, deployed a batch at a time (django_app_serial: 1), over SSH.
+"""Live outgrown one server (make testbed-scale): four app servers behind HAProxy, with
+PostgreSQL, deployed a batch at a time (django_app_serial: 50%), over SSH.
 
 Staging is the two-server testbed's; live is the scale profile's site, reached
 through its load balancer as a browser here would.
