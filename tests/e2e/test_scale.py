@@ -48,6 +48,19 @@ SITE_DIR = SITE.dir
 BROKEN_HERE = "/etc/superlists-e2e-broken-here"
 
 
+def commit_breakable(repo, message):
+    """A release that does not start on an app server holding BROKEN_HERE; the commit."""
+    wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
+    return repo.commit(
+        message,
+        {
+            "superlists/superlists/wsgi.py": wsgi
+            + f"\nimport os\nif os.path.exists({BROKEN_HERE!r}):\n"
+            + '    raise ImportError("broken on this server by the end-to-end tests")\n'
+        },
+    )
+
+
 def on(host, command, user="root"):
     return on_server(host, command, user, inventory=INVENTORY)
 
@@ -112,6 +125,24 @@ def set_app_server(host, state):
         text=True,
     )
     assert run.returncode == 0, output(run)
+
+
+def load_balancer_states():
+    """Each app server's status in HAProxy (UP, MAINT, DOWN, ...), read through its
+    runtime API on the load balancer."""
+    stats = on(
+        LOAD_BALANCER,
+        "python3 -c 'import socket; s = socket.socket(socket.AF_UNIX);"
+        ' s.connect("/run/haproxy/admin.sock"); s.sendall(b"show stat\\n");'
+        " print(s.makefile().read())'",
+    )
+    header, *rows = [line.split(",") for line in stats.splitlines() if line.strip()]
+    columns = {name.lstrip("# "): index for index, name in enumerate(header)}
+    return {
+        row[columns["svname"]]: row[columns["status"]].split()[0]
+        for row in rows
+        if row[columns["pxname"]] == "app_servers" and row[columns["svname"]] in APP_SERVERS
+    }
 
 
 def only_app_server(host):
@@ -234,14 +265,8 @@ def test_data_written_through_one_app_server_is_read_through_another(repo):
 def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_release(repo):
     before = live_deployed(repo)
     broken_server = BATCHES[1][0]
-    wsgi = (repo.path / "superlists/superlists/wsgi.py").read_text()
-    broken = repo.commit(
-        "A release that cannot start on an app server of the second batch",
-        {
-            "superlists/superlists/wsgi.py": wsgi
-            + f"\nimport os\nif os.path.exists({BROKEN_HERE!r}):\n"
-            + '    raise ImportError("broken on this server by the end-to-end tests")\n'
-        },
+    broken = commit_breakable(
+        repo, "A release that cannot start on an app server of the second batch"
     )
     on(broken_server, f"touch {BROKEN_HERE}")
     try:
@@ -261,6 +286,31 @@ def test_a_health_failure_on_the_second_batch_leaves_every_server_on_the_old_rel
     for host in APP_SERVERS:
         record = last_record(host)
         assert (record["commit"], record["outcome"]) == (broken, "reverted"), record
+
+
+def test_an_app_server_that_does_not_answer_after_a_rolling_restart_stops_the_roll(repo):
+    commit_breakable(repo, "A release that cannot start where the test says")
+    live_deployed(repo)
+    broken_server = BATCHES[1][0]
+    on(broken_server, f"touch {BROKEN_HERE}")
+    try:
+        with Load(SITE, connections=4) as load:
+            run = repo.playbook(
+                "playbooks/deploy.yml", *INVENTORY_ARGS, "-e", "target=live", "--tags", "restart"
+            )
+        states = load_balancer_states()
+    finally:
+        on(broken_server, f"rm -f {BROKEN_HERE} && systemctl restart {SITE.service}.service")
+        every_app_server()
+
+    assert run.returncode != 0
+    assert said(run, f"does not answer after the restart on {broken_server}"), output(run)
+    assert said(run, f"The roll stopped, and {broken_server} stays out of the load balancer")
+    assert states == {host: "MAINT" if host == broken_server else "UP" for host in APP_SERVERS}, (
+        states,
+        output(run),
+    )
+    assert load.report.failed == 0, load.report
 
 
 def address(host):
