@@ -13,6 +13,7 @@ from testbed import (
     SITES,
     STAGING,
     Load,
+    SiteConnection,
     manage,
     on_server,
     output,
@@ -68,6 +69,23 @@ def test_plain_http_answers_only_with_a_redirect_to_the_site_url(site):
 def test_a_handshake_for_a_name_no_site_serves_is_refused():
     with pytest.raises(ssl.SSLError, match="UNRECOGNIZED_NAME|unrecognized name"):
         handshake(STAGING, name="unknown.superlists.localhost")
+
+
+@pytest.mark.parametrize("site", SITE_LIST, ids=lambda site: site.name)
+def test_a_request_whose_host_no_site_serves_gets_421_over_the_sites_handshake(site):
+    # HTTP/1.1 (http.client's) lets the Host differ from the handshake's name:
+    # nginx then picks the server by the Host, the default one, which must answer
+    # no page.
+    connection = SiteConnection(site.port, site.name)
+    try:
+        connection.request("GET", "/", headers={"Host": "evil.example.com"})
+        response = connection.getresponse()
+        body = response.read().decode(errors="replace")
+    finally:
+        connection.close()
+
+    assert response.status == 421, body
+    assert "Welcome to nginx" not in body, body
 
 
 @pytest.mark.parametrize("path", ["/", "/static/base.css"])

@@ -1,5 +1,6 @@
 """The provisioned and deployed server, checked from inside it."""
 
+import json
 import re
 import socket
 
@@ -205,6 +206,18 @@ def test_deploys_are_recorded(host, site_dir):
     records = host.file(f"{site_dir}/deploys.log").content_string.splitlines()
     assert len(records) >= 2
     assert '"outcome": "deployed"' in records[-1]
+
+
+def test_the_deploy_after_provisioning_is_recorded_as_a_deploy(host, site_dir):
+    # converge's site.yml provisions, then deploys, in one run: the deploy is a
+    # deploy, not the provision play's action carried over.
+    records = [
+        json.loads(line)
+        for line in host.file(f"{site_dir}/deploys.log").content_string.splitlines()
+    ]
+    deployed = [record for record in records if record["outcome"] == "deployed"]
+    assert deployed, records
+    assert {record["action"] for record in deployed} == {"deploy"}, deployed
 
 
 def test_each_site_has_its_environments_group_vars(host, site, site_dir):
