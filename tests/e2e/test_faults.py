@@ -237,7 +237,7 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     hosts.write_text(
         inventory.replace(
             "testbed_debian: trixie",
-            "testbed_debian: trixie\n              django_app_health_path: /no-such-page",
+            "testbed_debian: trixie\n              site_health_path: /no-such-page",
         )
     )
     repo.commit("A release live's health check refuses")

@@ -228,6 +228,25 @@ def rolled_in_order(run):
     )
 
 
+def test_an_app_server_setting_changed_by_provisioning_is_checked_as_the_deploy_checks(repo):
+    # The checked restart of the gunicorn role asks the site as a deploy does:
+    # behind the load balancer, plain HTTP with its X-Forwarded-Proto.
+    release = live_deployed(repo)
+    host = APP_SERVERS[0]
+    config = f"/etc/gunicorn/{SITE.name}.conf.py"
+    provision = ("playbooks/provision.yml", *INVENTORY_ARGS, "--limit", host)
+    try:
+        run = repo.playbook(*provision, "-e", "gunicorn_timeout=31")
+
+        assert run.returncode == 0, output(run)
+        assert "timeout = 31" in on(host, f"cat {config}").splitlines()
+        assert serving()[host] == release
+        assert not said(run, "did not serve")
+    finally:
+        put_back = repo.playbook(*provision)
+        assert put_back.returncode == 0, output(put_back)
+
+
 def test_rollback_and_restart_roll_too(repo):
     first = live_deployed(repo)
     repo.commit("A release to roll back from")

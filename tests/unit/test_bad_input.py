@@ -137,3 +137,16 @@ def test_provision_with_the_inventory_settings_gets_past_the_checks():
 
     assert code != 0
     assert "UNREACHABLE" in output
+
+
+@pytest.mark.parametrize("playbook_file", ["playbooks/deploy.yml", "playbooks/provision.yml"])
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [("django_app_health_path", "site_health_path"), ("gunicorn_check_port", "site_health_url")],
+)
+def test_a_variable_no_longer_read_is_refused_naming_its_new_name(playbook_file, old, new):
+    code, output = playbook(playbook_file, "-e", f"{old}=/x")
+
+    assert code != 0
+    assert f"{old} is no longer read: set {new} instead" in output
+    assert "UNREACHABLE" not in output

@@ -4,7 +4,7 @@ import json
 import re
 import socket
 
-from conftest import SITE
+from conftest import HTTP_REQUESTS, SITE
 from handshake import handshake
 
 APP_USER = SITE["site_user"]
@@ -55,6 +55,23 @@ def test_home_page_answers_through_nginx(get, site):
 
 def test_unknown_host_gets_400(get):
     assert get("/", "unknown.example", scheme="http")["status"] == 400
+
+
+def test_an_unknown_host_over_a_sites_handshake_gets_421_and_no_page(host, site):
+    # HTTP/1.1 lets the Host differ from the handshake's name (the site's, here):
+    # nginx then picks its server by the Host.
+    answer = json.loads(
+        host.check_output(
+            "python3 -c %s %s %s %s %s",
+            HTTP_REQUESTS,
+            "GET",
+            f"https://{site}/",
+            "evil.example",
+            "1",
+        )
+    )
+    assert answer["status"] == 421, answer
+    assert "Welcome to nginx" not in answer["body"], answer
 
 
 def test_https_with_the_sites_own_certificate_and_http2(host, site):

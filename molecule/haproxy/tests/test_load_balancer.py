@@ -21,8 +21,13 @@ def test_the_site_is_served_over_https_by_every_app_server(ask):
     assert set(releases(ask)) == {"superlists-molecule-app1", "superlists-molecule-app2"}
 
 
-def test_the_app_servers_are_told_the_visitor_came_over_https(ask):
-    _, headers, _ = ask(f"https://{SITE}/", "--header", "X-Forwarded-Proto: http")
+def test_the_app_servers_are_told_the_visitor_came_over_https_and_from_where(ask):
+    # What a client says of itself is overwritten, never passed on or appended to.
+    _, headers, _ = ask(
+        f"https://{SITE}/",
+        *("--header", "X-Forwarded-Proto: http"),
+        *("--header", "X-Forwarded-For: 198.51.100.7"),
+    )
     assert headers["x-seen-proto"] == "https"
     assert headers["x-seen-for"] == "127.0.0.1"
 
