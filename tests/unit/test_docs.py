@@ -93,3 +93,13 @@ def test_every_module_is_called_by_its_full_name():
 def test_the_changelog_names_the_collections_version():
     version = yaml.safe_load((PROJECT / "galaxy.yml").read_text())["version"]
     assert f"## {version}" in (PROJECT / "CHANGELOG.md").read_text()
+
+
+def test_the_readme_names_the_sites_the_tests_leave_on_the_testbed():
+    # The own-app e2e test provisions another project's sites beside superlists'.
+    own_app = (PROJECT / "tests" / "e2e" / "test_own_app.py").read_text()
+    left = set(re.findall(r'"(mysite[a-z-]*\.localhost)"', own_app))
+    testbed = README.split("## The testbed", 1)[1].split("\n## ", 1)[0]
+
+    assert left, "no site names found in tests/e2e/test_own_app.py"
+    assert {name for name in left if f"`{name}`" not in testbed} == set()
