@@ -197,3 +197,92 @@ def test_the_deploy_writes_changes_and_drops_secrets_showing_no_value(tmp_path):
     # inside the module's arguments, piped to the server's Python.
     assert held_first + held_changed + held_unchanged == []
     assert sorted(os.listdir(files)) == ["DATABASE_PASSWORD"]
+
+
+MANAGE = """
+- name: A management command on a site of this machine
+  hosts: localhost
+  gather_facts: false
+  tasks:
+    - name: Run it
+      ansible.builtin.import_role:
+        name: superlists_ops.django.django_app
+        tasks_from: manage
+"""
+
+# A stand-in for manage.py diffsettings: notes what the site's lock says this run
+# does, then prints the settings, secrets included, as Django shows them (the
+# database's password apart).
+DIFFSETTINGS = """
+import json, os
+from urllib.parse import unquote, urlsplit
+with open("../../deploy.lock/holder.json") as holder, open("../../lock-seen", "w") as seen:
+    seen.write(json.load(holder)["doing"])
+with open(os.environ["DJANGO_SECRET_KEY_FILE"]) as key:
+    print("SECRET_KEY = %r" % key.read())
+password = unquote(urlsplit(os.environ["DATABASE_URL"]).password)
+print("DATABASES = %r" % {"default": {"PASSWORD": password}})
+print("API_KEY = %r" % os.environ["API_KEY"])
+"""
+
+COMMIT = "a" * 40
+# The command's arguments hold a secret of their own, which only no_log hides.
+COMMAND = ["diffsettings", "--all", "--default=arg-s3cret"]
+
+
+def site_serving_a_release(tmp_path):
+    site = tmp_path / "site"
+    release = site / "releases" / COMMIT
+    (release / ".venv" / "bin").mkdir(parents=True)
+    (release / ".venv" / "bin" / "python").symlink_to(sys.executable)
+    (release / "manage.py").write_text(DIFFSETTINGS)
+    (site / "current").symlink_to(release)
+    (site / "shared").mkdir()
+    (site / "shared" / "secret_key").write_text("key-s3cret-made-on-the-server")
+    return site
+
+
+def run_manage(tmp_path, no_log):
+    site = site_serving_a_release(tmp_path)
+    playbook = tmp_path / "manage.yml"
+    playbook.write_text(MANAGE)
+    secrets = {"DATABASE_URL": "postgres://app:db%2Fs3cret@db/app", "API_KEY": "api-s3cret"}
+    for name, value in secrets.items():
+        (site / "shared" / "secrets").mkdir(exist_ok=True)
+        (site / "shared" / "secrets" / name).write_text(value)
+    variables = {
+        "site_name": "example.com",
+        "site_dir": str(site),
+        "django_app_user": "root",
+        "site_secrets": secrets,
+        "django_app_manage_command": COMMAND,
+        "django_app_manage_no_log": no_log,
+    }
+    run = subprocess.run(
+        ["ansible-playbook", "-i", "localhost,", "-c", "local", "-v", str(playbook),
+         "-e", f"ansible_python_interpreter={sys.executable}", "-e", json.dumps(variables)],
+        cwd=PROJECT, capture_output=True, text=True,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout + run.stderr
+    return run.stdout + run.stderr, (site / "lock-seen").read_text()
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the command runs as the app user, root here")
+def test_a_management_command_shows_its_output_with_the_known_secrets_masked(tmp_path):
+    output, lock = run_manage(tmp_path, no_log=False)
+
+    assert "SECRET_KEY = '********'" in output
+    assert "'PASSWORD': '********'" in output
+    assert "API_KEY = '********'" in output
+    assert "s3cret" not in output.replace("arg-s3cret", "")
+    assert lock == "running manage.py diffsettings --all --default=arg-s3cret"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="the command runs as the app user, root here")
+def test_a_management_command_with_no_log_shows_neither_its_output_nor_its_arguments(tmp_path):
+    output, lock = run_manage(tmp_path, no_log=True)
+
+    assert "manage.py diffsettings (arguments hidden)" in output
+    assert "s3cret" not in output and "--all" not in output
+    assert "SECRET_KEY" not in output
+    assert lock == "running manage.py diffsettings (arguments hidden)"
