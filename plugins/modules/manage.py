@@ -2,6 +2,7 @@
 """Ansible module: run manage.py in a release, as the app user, with its settings."""
 
 import json
+from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
@@ -22,6 +23,14 @@ description:
   - Reports a change unless O(changed) is false. The task knows best what its command
     changed, and can say so with C(changed_when) on the output.
   - A command that fails fails the task, with the exception Django printed.
+  - What the command printed, and the exception, are returned with the known secrets
+    masked (C(********)) - the values of O(settings_from_files) and the contents of
+    O(secret_files), and the password of a URL among them (a C(DATABASE_URL)'s, which
+    Django's settings show apart, as it is and unquoted), each also as Python shows it
+    in quotes (C(diffsettings)). A value shorter than 4 characters is not masked, as
+    masking it would mask the same characters everywhere. Other output may still hold
+    a secret (one the command reads from elsewhere); to hide it all, use C(no_log) on
+    the task.
 options:
   release_dir:
     description: The release, with C(manage.py) and C(.venv).
@@ -36,6 +45,12 @@ options:
     type: list
     elements: str
     required: true
+  secret_files:
+    description: Files on the server whose contents are masked too (the secret key's,
+      when the app reads the file itself).
+    type: list
+    elements: path
+    default: []
   changed:
     description: Whether to report a change (the command only reads, say).
     type: bool
@@ -57,11 +72,11 @@ EXAMPLES = r"""
 
 RETURN = r"""
 stdout:
-  description: What the command printed.
+  description: What the command printed, the known secrets masked.
   type: str
   returned: always
 stderr:
-  description: What the command printed on its error output.
+  description: What the command printed on its error output, the known secrets masked.
   type: str
   returned: always
 rc:
@@ -69,6 +84,42 @@ rc:
   type: int
   returned: always
 """
+
+MASK = "********"
+# Shorter values are left: masking them would mask the same characters everywhere.
+SHORTEST_MASKED = 4
+
+
+def secret_values(paths):
+    """What the secret files hold, and the password of a URL among them; each as it
+    is and as Python's repr shows it between quotes."""
+    values = set()
+    for path in paths:
+        try:
+            with open(path) as secret:
+                value = secret.read().strip()
+        except OSError:
+            continue  # nothing there to show
+        values.add(value)
+        values.update(url_passwords(value))
+    values |= {repr(value)[1:-1] for value in values}
+    return {value for value in values if len(value) >= SHORTEST_MASKED}
+
+
+def url_passwords(value):
+    try:
+        password = urlsplit(value).password
+    except ValueError:
+        return set()
+    return {password, unquote(password)} if password else set()
+
+
+def masked(text, secrets):
+    """`text` with each secret replaced by the mask, the longest first (a URL before
+    its password)."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, MASK)
+    return text
 
 
 def main():
@@ -79,6 +130,7 @@ def main():
             "settings": {"type": "json", "default": "{}", "no_log": True},
             "settings_from_files": {"type": "dict", "default": {}},
             "argv": {"type": "list", "elements": "str", "required": True},
+            "secret_files": {"type": "list", "elements": "path", "default": []},
             "changed": {"type": "bool", "default": True},
         },
         supports_check_mode=False,
@@ -94,11 +146,13 @@ def main():
         )
     except (OSError, KeyError, ValueError) as error:
         module.fail_json(msg=f"could not run manage.py in {params['release_dir']}: {error}")
-    result = {"stdout": process.stdout, "stderr": process.stderr, "rc": process.returncode}
+    secrets = secret_values([*params["settings_from_files"].values(), *params["secret_files"]])
+    stderr = masked(process.stderr, secrets)
+    result = {"stdout": masked(process.stdout, secrets), "stderr": stderr, "rc": process.returncode}
     if process.returncode != 0:
         module.fail_json(
             msg=f"manage.py {params['argv'][0]} failed in {params['release_dir']}: "
-            f"{problem(process.stderr)}",
+            f"{problem(stderr)}",
             **result,
         )
     module.exit_json(changed=params["changed"], **result)

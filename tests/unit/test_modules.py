@@ -22,6 +22,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils import (
     switch_guard,
 )
 from ansible_collections.superlists_ops.django.plugins.modules import (
+    private_file,
     rehearse_migrations,
     release_finish,
     release_prepare,
@@ -153,6 +154,68 @@ def test_the_secrets_values_are_in_no_output_of_the_module(site):
     assert '"secrets_current": false' in output
     assert "s3cret" not in output and "k3y" not in output
     assert "VALUE_SPECIFIED_IN_NO_LOG_PARAMETER" in output
+
+
+def write_secret(path, content=None, generate=False, mode=0o640, check_mode=False):
+    return private_file.settle(
+        str(path), content, generate, os.getuid(), os.getgid(), mode, check_mode
+    )
+
+
+def test_a_secret_file_is_written_with_its_mode_and_changed_only_when_it_differs(site):
+    path = site / "shared/DATABASE_PASSWORD"
+    old_umask = os.umask(0o077)
+    try:
+        assert write_secret(path, "pw-first")
+    finally:
+        os.umask(old_umask)
+    assert path.read_text() == "pw-first"
+    assert oct(path.stat().st_mode & 0o777) == "0o640"
+
+    assert not write_secret(path, "pw-first")
+    assert write_secret(path, "pw-second")
+    assert path.read_text() == "pw-second"
+    path.chmod(0o644)
+    assert write_secret(path, "pw-second")
+    assert oct(path.stat().st_mode & 0o777) == "0o640"
+    # Replaced by a rename: no staging file is left beside it.
+    assert os.listdir(site / "shared") == ["DATABASE_PASSWORD"]
+
+
+def test_a_secret_file_changes_nothing_in_check_mode(site):
+    path = site / "shared/API_KEY"
+
+    assert write_secret(path, "k3y", check_mode=True)
+    assert not path.exists()
+    path.write_text("old")
+    assert write_secret(path, "k3y", check_mode=True)
+    assert path.read_text() == "old"
+
+
+def test_a_generated_key_is_made_once_on_the_server_and_kept(site):
+    path = site / "shared/secret_key"
+
+    assert write_secret(path, generate=True)
+    key = path.read_text()
+    assert re.fullmatch(r"[A-Za-z0-9]{64}", key)
+    assert not write_secret(path, generate=True)
+    assert path.read_text() == key
+
+
+def test_a_secret_files_value_is_in_no_output_of_the_module(site):
+    arguments = {"path": str(site / "shared/secret"), "content": "s3cret-value"}
+
+    run = subprocess.run(
+        ["ansible", "localhost", "-i", "localhost,", "-c", "local", "-vvv", "--diff", "-e",
+         f"ansible_python_interpreter={sys.executable}",
+         "-m", "superlists_ops.django.private_file", "-a", json.dumps(arguments)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )  # fmt: skip
+
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    assert (site / "shared/secret").read_text() == "s3cret-value"
+    assert "s3cret" not in output
 
 
 def holder(who, since="10:00"):
@@ -826,6 +889,84 @@ def test_manage_runs_in_the_release_as_the_user_with_only_the_settings(site, rel
     assert from_file.stdout.split() == ["check", "hello", "from", "a", "file", str(os.getuid())]
     broken = django_command.manage(str(release), getpass.getuser(), {}, ["broken"])
     assert django_command.problem(broken.stderr) == "CommandError: no such thing"
+
+
+# A stand-in for manage.py diffsettings: prints the settings, secrets included, as
+# Django shows them (the database's password apart, taken out of its URL and unquoted).
+DIFFSETTINGS_MANAGE_PY = b"""
+import os
+from urllib.parse import unquote, urlsplit
+url = urlsplit(os.environ["DATABASE_URL"])
+key = os.environ.get("DJANGO_SECRET_KEY") or open(os.environ["KEY_FILE"]).read().strip()
+print("SECRET_KEY = %r" % key)
+print("DATABASES = %r" % {"default": {"NAME": url.path[1:], "PASSWORD": unquote(url.password)}})
+print("DATABASE_URL = %r" % os.environ["DATABASE_URL"])
+print("API_KEY = %r" % os.environ["API_KEY"])
+print("WORKERS = %r" % os.environ["WORKERS"])
+"""
+
+
+def run_manage(site, release_archive, **arguments):
+    """superlists_ops.django.manage, through Ansible, on a release whose manage.py
+    shows its settings; the output, with -v."""
+    release = site / "releases" / COMMITS[0]
+    release_prepare.unpack(
+        str(release_archive), str(release), str(site / "venvs" / "v1"), "root", **LAYOUT
+    )
+    (release / "manage.py").write_bytes(DIFFSETTINGS_MANAGE_PY)
+    secrets = site / "shared/secrets"
+    secrets.mkdir()
+    (secrets / "DATABASE_URL").write_text("postgres://app:p%40ss-w0rd@db.example.com/app\n")
+    (secrets / "API_KEY").write_text("api-k3y-s3cret")
+    (secrets / "WORKERS").write_text("5")
+    (site / "shared/secret_key").write_text("the-s3cret-key-on-the-server\n")
+    arguments = {
+        "release_dir": str(release),
+        "app_user": getpass.getuser(),
+        "argv": ["diffsettings"],
+        "settings_from_files": {name: str(secrets / name) for name in os.listdir(secrets)},
+        **arguments,
+    }
+    run = subprocess.run(
+        ["ansible", "localhost", "-i", "localhost,", "-c", "local", "-v", "-e",
+         f"ansible_python_interpreter={sys.executable}",
+         "-m", "superlists_ops.django.manage", "-a", json.dumps(arguments)],
+        cwd=Path(__file__).resolve().parents[2], capture_output=True, text=True,
+    )  # fmt: skip
+    output = run.stdout + run.stderr
+    assert run.returncode == 0, output
+    return output
+
+
+def test_manage_masks_the_secrets_in_what_the_command_printed(site, release_archive):
+    key = {"DJANGO_SECRET_KEY": str(site / "shared/secret_key")}
+    output = run_manage(
+        site,
+        release_archive,
+        settings_from_files={
+            **key,
+            **{name: str(site / "shared/secrets" / name) for name in ("DATABASE_URL", "API_KEY")},
+            "WORKERS": str(site / "shared/secrets/WORKERS"),
+        },
+    )
+
+    assert "SECRET_KEY = '********'" in output
+    assert "'PASSWORD': '********'" in output
+    assert "API_KEY = '********'" in output
+    for secret in ("s3cret", "p@ss-w0rd", "p%40ss-w0rd", "db.example.com"):
+        assert secret not in output
+    # Too short to mask without masking the same characters everywhere.
+    assert "WORKERS = '5'" in output
+
+
+def test_manage_masks_the_key_the_app_reads_from_its_file(site, release_archive):
+    key_file = str(site / "shared/secret_key")
+    output = run_manage(
+        site, release_archive, settings=json.dumps({"KEY_FILE": key_file}), secret_files=[key_file]
+    )
+
+    assert "SECRET_KEY = '********'" in output
+    assert "s3cret-key" not in output
 
 
 def test_the_environment_reads_each_secret_from_its_file_over_the_settings(site):
