@@ -80,10 +80,17 @@ options:
         deploy log and releases the site's lock. A transient systemd timer does it, so
         that a control node that dies, or loses the server, leaves no unconfirmed release
         behind.
-      - 0 for no such guard; it also voids a guard armed earlier (a switch back, a
-        restart).
+      - 0 for no such guard; it also voids a guard armed earlier by the same run (a
+        switch back), named by O(lock_token). A guard armed by another run is not voided:
+        the module fails before anything changes (a restart while a switch waits for the
+        server's revert, a run whose lock was taken over).
     type: int
     default: 0
+  lock_token:
+    description: The token of the run's hold on the site's deploy lock (release_state's
+      RV(lock.holder)), which the guard it arms records and which voids it.
+    type: str
+    default: ""
   revert_plan:
     description: What the server's revert needs besides the links - C(lock) and C(token)
       (the lock to release), C(log) (the deploy log), C(record) (the fields of its line),
@@ -245,9 +252,9 @@ def guard(params):
     earlier one (a switch back, a restart: the control node is acting)."""
     site_dir, service = params["site_dir"], params["service"]
     if not params["confirm_within"]:
-        disarm(site_dir, service)
+        disarm(site_dir, service, params["lock_token"])
         return
-    plan = dict(params["revert_plan"] or {})
+    plan = {"token": params["lock_token"], **(params["revert_plan"] or {})}
     plan["back_to"] = os.path.basename(link_target(os.path.join(site_dir, "current")) or "")
     plan["back_previous"] = os.path.basename(link_target(os.path.join(site_dir, "previous")) or "")
     plan["record"] = {
@@ -291,6 +298,7 @@ def main():
             "health_retries": {"type": "int", "default": 20},
             "confirm_within": {"type": "int", "default": 0},
             "revert_plan": {"type": "dict", "default": {}},
+            "lock_token": {"type": "str", "default": "", "no_log": False},
         },
         required_by={"health_url": ["service", "health_host"], "confirm_within": ["service"]},
         supports_check_mode=False,
