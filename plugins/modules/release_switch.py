@@ -10,6 +10,11 @@ import time
 import urllib.parse
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import arm, disarm
 
 DOCUMENTATION = r"""
@@ -81,22 +86,19 @@ options:
         that a control node that dies, or loses the server, leaves no unconfirmed release
         behind.
       - 0 for no such guard; it also voids a guard armed earlier by the same run (a
-        switch back), named by O(lock_token). A guard armed by another run is not voided:
+        switch back), named by O(lock_token), which the guard records. A guard armed by another run is not voided:
         the module fails before anything changes (a restart while a switch waits for the
         server's revert, a run whose lock was taken over).
     type: int
     default: 0
-  lock_token:
-    description: The token of the run's hold on the site's deploy lock (release_state's
-      RV(lock.holder)), which the guard it arms records and which voids it.
-    type: str
-    default: ""
   revert_plan:
     description: What the server's revert needs besides the links - C(lock) and C(token)
       (the lock to release), C(log) (the deploy log), C(record) (the fields of its line),
       C(settings_file) and C(settings_backup) (the settings to put back, if they changed).
     type: dict
     default: {}
+extends_documentation_fragment:
+  - superlists_ops.django.lock
 """
 
 EXAMPLES = r"""
@@ -298,19 +300,25 @@ def main():
             "health_retries": {"type": "int", "default": 20},
             "confirm_within": {"type": "int", "default": 0},
             "revert_plan": {"type": "dict", "default": {}},
-            "lock_token": {"type": "str", "default": "", "no_log": False},
+            **LOCK_OPTIONS,
         },
         required_by={"health_url": ["service", "health_host"], "confirm_within": ["service"]},
         supports_check_mode=False,
     )
     params = module.params
+    switched = False
     try:
-        checked(params)
-        if params["service"]:
-            guard(params)
-    except (ValueError, OSError) as error:
-        module.fail_json(msg=f"nothing was switched: {error}")
-    changed, healthy, health = switch_and_serve(params)
+        with held(params["lock"], params["lock_token"]):
+            try:
+                checked(params)
+                if params["service"]:
+                    guard(params)
+            except (ValueError, OSError) as error:
+                module.fail_json(msg=f"nothing was switched: {error}")
+            switched = True
+            changed, healthy, health = switch_and_serve(params)
+    except LockLost as error:
+        module.fail_json(msg=f"{error}{'' if switched else '; nothing was switched'}")
     module.exit_json(changed=changed or bool(params["service"]), healthy=healthy, health=health)
 
 
