@@ -32,7 +32,11 @@ description:
     which holds a password), C(inventory_host) (a list of the inventory's hosts and the
     value, which must be one of them), C(batch_size) (a whole number, at least 1, or a
     percentage from 1% to 100%), C(private_ports) (a list of dicts, each with a C(port)
-    and C(from), the addresses or networks that may reach it)."
+    and C(from), the addresses or networks that may reach it), C(confirm_within) (the
+    seconds a switch waits for its confirm, positive and, for a roll of several batches
+    - the list's third item - no shorter than the roll can take: the batches times a
+    batch's health check, with as many retries as the fourth item, and the load
+    balancer's drain wait, the fifth)."
 options:
   _input:
     description: >-
@@ -326,6 +330,32 @@ def private_ports_problem(value):
     return None
 
 
+# release_switch's health check: each request waits up to REQUEST_TIMEOUT seconds,
+# and the retries come a second apart.
+HEALTH_REQUEST_TIMEOUT = 5
+
+
+def confirm_within_problem(value, batches, health_retries, drain):
+    """A switch's revert is armed as its batch switches and confirmed once the last batch
+    serves: the seconds before the confirm are no fewer than the batches times a
+    batch's longest health check and drain wait, the waits every batch may sit through
+    to the end (a slow start, long requests under load)."""
+    problem = count_problem(value, 1)
+    if problem or batches < 2:
+        return problem
+    health_check = (health_retries + 1) * HEALTH_REQUEST_TIMEOUT + health_retries
+    batch = health_check + drain
+    if whole_number(value) >= batches * batch:
+        return None
+    return (
+        f"({value}) is shorter than the roll can take: {batches} batches × {batch} s ="
+        f" {batches * batch} s, a batch taking up to {health_check} s for its health check"
+        f" ({health_retries + 1} requests of up to {HEALTH_REQUEST_TIMEOUT} s, a second apart)"
+        f" and {drain} s to drain from the load balancer; the server would revert the first"
+        " batches before the run confirms"
+    )
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -352,6 +382,8 @@ def problem_of(kind, value, *least):
         return inventory_host_problem(value)
     if kind == "batch_size":
         return batch_size_problem(value)
+    if kind == "confirm_within":
+        return confirm_within_problem(value, *least)
     if kind == "private_ports":
         return private_ports_problem(value)
     if kind == "headers":

@@ -137,3 +137,15 @@ def test_provision_with_the_inventory_settings_gets_past_the_checks():
 
     assert code != 0
     assert "UNREACHABLE" in output
+
+
+def test_deploy_refuses_a_confirm_within_shorter_than_the_roll():
+    # Both hosts behind one load balancer, one at a time: two batches.
+    code, output = playbook(
+        "playbooks/deploy.yml", "-e", "site_load_balancer=staging.example.test",
+        "-e", "django_app_confirm_within=300",
+    )  # fmt: skip
+
+    assert code != 0
+    assert "django_app_confirm_within (300) is shorter than the roll can take: 2 batches" in output
+    assert "UNREACHABLE" not in output
