@@ -68,6 +68,17 @@ def holder(doing, lease):
     }
 
 
+def this_run(other):
+    """Whether the holder is this very run: an earlier play of it (provisioning, say)
+    kept the lock."""
+    pid = os.getppid()
+    return (
+        other.get("control_node") == control_node()
+        and other.get("pid") == pid
+        and other.get("pid_start") == process_start(pid)
+    )
+
+
 def dead(other):
     """Why the holder is provably dead, or '' when it may be alive."""
     if "token" not in other:
@@ -100,6 +111,8 @@ class ActionModule(ActionBase):
             arguments["take_over"] = lock["holder"]["token"]
             result.update(self.state(arguments, task_vars))
         lock = result.get("lock") or {}
+        if lock and not lock["acquired"] and lock.get("holder"):
+            lock["this_run"] = this_run(lock["holder"])
         if lock.get("acquired") and lock.get("replaced"):
             result.setdefault("warnings", []).append(replaced(lock["replaced"], why))
         return result

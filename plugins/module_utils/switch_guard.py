@@ -177,7 +177,8 @@ def arm(site_dir, service, within, plan):
     os.chmod(program, 0o700)
     staging = os.path.join(site_dir, f".{PLAN}.new")
     with open(staging, "w") as plan_file:
-        json.dump({**plan, "service": service, "within": within, "armed_at": time.time()}, plan_file)
+        armed = {**plan, "service": service, "within": within, "armed_at": time.time()}
+        json.dump(armed, plan_file)
     os.chmod(staging, 0o600)
     os.replace(staging, os.path.join(site_dir, PLAN))
     started = subprocess.run(

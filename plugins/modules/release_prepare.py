@@ -8,12 +8,12 @@ import shutil
 import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
     LOCK_OPTIONS,
     LockLost,
     held,
 )
-from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     DjangoCommandFailed,
     call_commands,

@@ -191,9 +191,12 @@ revert_pending:
   returned: always
 lock:
   description: Whether the lock was acquired (C(acquired)), who holds it (C(holder), and
-    C(held_by) for people), and whose lock this run took over or broke (C(replaced)).
+    C(held_by) for people), whose lock this run took over or broke (C(replaced)), and,
+    when it was not acquired, whether its holder is this very run (C(this_run), an
+    earlier play of it; the action plugin says).
   type: dict
-  returned: when O(lock) is given, changes are needed and not in check mode
+  returned: when O(lock) is given, changes are needed, no switch waits for the server's
+    revert and not in check mode
 """
 
 

@@ -9,6 +9,7 @@ from ansible_collections.superlists_ops.django.plugins.action.release_state impo
     dead,
     holder,
     process_start,
+    this_run,
 )
 
 
@@ -85,3 +86,13 @@ def test_a_holder_with_this_host_name_on_another_machine_is_judged_by_its_lease(
     # An earlier version's holder (no control node recorded): by its host name, as before.
     earlier = {key: value for key, value in other_container.items() if key != "control_node"}
     assert "is gone" in dead(earlier)
+
+
+def test_a_lock_held_by_this_very_run_is_told_apart_from_another_runs():
+    # An earlier play of this run (provisioning) that kept the lock is not "another deploy".
+    mine = holder("provisioning the server", lease=60)
+
+    assert this_run(mine)
+    assert not this_run({**mine, "pid": os.getpid()})
+    assert not this_run({**mine, "control_node": {**mine["control_node"], "boot_id": "earlier"}})
+    assert not this_run({"doing": "alice since 10:00"})
