@@ -72,7 +72,7 @@ options:
     default: false
   settle:
     description: The run undid its switch itself (a first release that did not serve,
-      taken out, has nothing to go back to): the revert O(token) armed, if still armed,
+      taken out, has nothing to go back to). The revert O(token) armed, if still armed,
       is disarmed, so that nothing is left to the server and the lock is released.
     type: bool
     default: false

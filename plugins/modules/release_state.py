@@ -27,8 +27,8 @@ description:
     with C(acquired) false and who holds it. Release it with release_finish. Nothing
     else is changed, and nothing at all in check mode.
   - A switch still waiting for the server's revert (release_switch's O(confirm_within))
-    is reported (RV(revert_pending)), and then no lock is taken, whatever the run: the
-    revert changes the site and releases the lock of the run that armed it.
+    is reported (RV(revert_pending)), and then no lock is taken, whatever the run (the
+    revert changes the site and releases the lock of the run that armed it).
   - The action plugin of the same name, on the control node, says who takes the lock;
     when another run holds it and is provably dead (its process is gone, on this control
     node; or, from another, its lease has run out), it takes the lock over, saying so.

@@ -87,7 +87,7 @@ options:
         behind.
       - 0 for no such guard; it also voids a guard armed earlier by the same run (a
         switch back), named by O(lock_token), which the guard records. A guard armed by
-        another run is not voided: the module fails before anything changes (a restart
+        another run is not voided, and the module fails before anything changes (a restart
         while a switch waits for the server's revert, a run whose lock was taken over).
     type: int
     default: 0
