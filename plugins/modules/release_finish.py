@@ -64,10 +64,10 @@ options:
         server's revert armed by release_switch does not run, and remove the backup of the
         settings file that revert would have put back. Without it (or O(settle)), a revert
         this run armed is still the server's to run, and it keeps the lock until then.
-      - The revert must be the one O(token) armed - one armed by another run (which took
-        the lock over) is left as it is - and still armed - when the server reverted first
-        (the run took longer than its C(confirm_within)), the module fails, records
-        nothing, and releases the lock. Either way nothing is removed.
+      - Only the revert O(token) armed is disarmed. When another run armed it (one that
+        took the lock over), or none is armed any more (the server reverted first, as the
+        run took longer than its C(confirm_within)), the module fails, records nothing,
+        removes nothing and releases the lock.
     type: bool
     default: false
   settle:
