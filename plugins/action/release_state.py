@@ -6,6 +6,9 @@ time, until when), and when another run holds the lock, whether that run is
 provably dead - its process gone, when it ran on this control node; its lease
 run out, when it ran elsewhere (no process there can be checked from here) - and
 then takes the lock over, saying whose it was. A live holder is never overtaken.
+"This control node" is the machine (its machine id), its boot and the pid
+namespace, not the host name: two containers may share a host name, even a
+machine id baked into their image, and a pid means nothing outside its namespace.
 """
 
 import getpass
@@ -30,6 +33,23 @@ def process_start(pid):
         return None
 
 
+def first_line(path):
+    try:
+        with open(path) as source:
+            return source.readline().strip()
+    except OSError:
+        return ""
+
+
+def control_node():
+    """What tells this control node's processes apart from any other's."""
+    return {
+        "machine_id": first_line("/etc/machine-id"),
+        "boot_id": first_line("/proc/sys/kernel/random/boot_id"),
+        "pid_namespace": os.readlink("/proc/self/ns/pid"),
+    }
+
+
 def holder(doing, lease):
     """This run, as the lock records it. Tasks run in worker processes forked by
     ansible-playbook: the parent is the run."""
@@ -40,17 +60,34 @@ def holder(doing, lease):
         "host": socket.gethostname(),
         "pid": pid,
         "pid_start": process_start(pid),
+        "control_node": control_node(),
+        "lease": lease,
         "since": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "expires": time.time() + lease,
         "doing": doing,
     }
 
 
+def this_run(other):
+    """Whether the holder is this very run: an earlier play of it (provisioning, say)
+    kept the lock."""
+    pid = os.getppid()
+    return (
+        other.get("control_node") == control_node()
+        and other.get("pid") == pid
+        and other.get("pid_start") == process_start(pid)
+    )
+
+
 def dead(other):
     """Why the holder is provably dead, or '' when it may be alive."""
     if "token" not in other:
         return ""  # An older version's lock: nothing tells; break it by hand.
-    if other["host"] == socket.gethostname():
+    if "control_node" in other:
+        here = other["control_node"] == control_node()
+    else:  # an earlier version's holder, which names its host only
+        here = other["host"] == socket.gethostname()
+    if here:
         if process_start(other["pid"]) != other["pid_start"]:
             return f"its process {other['pid']} on {other['host']} is gone"
         return ""
@@ -74,6 +111,8 @@ class ActionModule(ActionBase):
             arguments["take_over"] = lock["holder"]["token"]
             result.update(self.state(arguments, task_vars))
         lock = result.get("lock") or {}
+        if lock and not lock["acquired"] and lock.get("holder"):
+            lock["this_run"] = this_run(lock["holder"])
         if lock.get("acquired") and lock.get("replaced"):
             result.setdefault("warnings", []).append(replaced(lock["replaced"], why))
         return result

@@ -7,8 +7,10 @@ taking, taking over and releasing never interleave.
 
 A holder is a dictionary: a token (only its holder releases the lock), who and
 from where (by, host, pid and the pid's start time on that control node), when
-(since), until when a run elsewhere may consider it alive (expires), and what it
-does (doing).
+(since), until when a run elsewhere may consider it alive (expires) and for how
+long each renewal extends that (lease), and what it does (doing). Every module
+that works under the lock renews the lease (held), so that a run longer than
+its lease keeps its lock.
 """
 
 import fcntl
@@ -16,9 +18,16 @@ import json
 import os
 import shutil
 import tempfile
+import threading
+import time
 from contextlib import contextmanager
 
 HOLDER_FILE = "holder.json"
+# The options of every module that works under the lock (doc fragment: lock).
+LOCK_OPTIONS = {
+    "lock": {"type": "path"},
+    "lock_token": {"type": "str", "default": "", "no_log": False},
+}
 # The lock as earlier versions wrote it: a text file, which this reads too.
 OLD_HOLDER_FILE = "holder"
 
@@ -69,6 +78,64 @@ def place(path, holder):
     except OSError:
         shutil.rmtree(staging)
         raise
+
+
+def write_holder(path, holder):
+    """Replace the holder of a lock in place (a new file renamed over the old)."""
+    staging = os.path.join(path, f".{HOLDER_FILE}.new")
+    with open(staging, "w") as holder_file:
+        json.dump(holder, holder_file)
+    os.replace(staging, os.path.join(path, HOLDER_FILE))
+
+
+class LockLost(Exception):
+    """The run's token no longer holds the lock: another run took it over or broke it."""
+
+
+def renew(path, token):
+    """Extend the lease of the run that holds the lock with `token` by the lease's
+    length, from now; the holder. LockLost, naming who holds it, when it does not."""
+    with guarded(path):
+        current = read(path)
+        if not current or current.get("token") != token:
+            who = describe(current) if current is not None else "nobody (the lock is gone)"
+            raise LockLost(f"this run no longer holds the site's deploy lock ({path}): {who}")
+        if "lease" in current:
+            current["expires"] = time.time() + current["lease"]
+            write_holder(path, current)
+    return current
+
+
+@contextmanager
+def held(path, token):
+    """Renew the lease now and, while the body runs, every third of it (a thread), so
+    that a long command does not outlive it; LockLost when the token does not hold
+    the lock at the start, or lost it meanwhile. Without a lock or token, nothing."""
+    if not (path and token):
+        yield
+        return
+    lease = renew(path, token).get("lease")
+    lost, done = [], threading.Event()
+
+    def keep_renewing():
+        while not done.wait(lease / 3):
+            try:
+                renew(path, token)
+            except LockLost as error:
+                lost.append(error)
+                return
+
+    renewer = threading.Thread(target=keep_renewing, daemon=True)
+    if lease:
+        renewer.start()
+    try:
+        yield
+    finally:
+        done.set()
+        if lease:
+            renewer.join()
+    if lost:
+        raise lost[0]
 
 
 def take(path, holder, take_over="", break_lock=False):

@@ -6,13 +6,15 @@ systemd timer that runs the revert program after a bound. The control node
 confirms (disarms) once every site of the group serves the new release; when the
 control node dies or loses the server first, the server goes back by itself,
 records it and releases the site's lock. Plan and program live in the site's
-directory; the lock's guard serializes the program with the control node.
+directory; the lock's guard serializes the program with the control node. The
+plan names the run that armed it (its lock token): only that run voids it.
 """
 
 import fcntl
 import json
 import os
 import subprocess
+import time
 
 PLAN = "switch.json"
 PROGRAM = ".revert-unconfirmed.py"
@@ -99,17 +101,53 @@ def systemctl(*args):
     subprocess.run(["systemctl", *args], capture_output=True, check=False)
 
 
-def pending(site_dir):
-    return os.path.exists(os.path.join(site_dir, PLAN))
+def seconds_left(plan, plan_path):
+    """Seconds until the server's revert runs (negative: overdue). A plan of an earlier
+    version, with no arming time, was armed when it was written."""
+    armed_at = plan.get("armed_at") or os.path.getmtime(plan_path)
+    return round(armed_at + plan.get("within", 0) - time.time())
 
 
-def disarm(site_dir, service):
-    """The switch confirmed, or undone by the control node: no revert by the server.
-    True when there was one armed."""
+def waiting(site_dir):
+    """The switch waiting for the server's revert, for a run that finds it: its
+    seconds left and what to say; {} when none is."""
+    plan_path = os.path.join(site_dir, PLAN)
+    if not os.path.exists(plan_path):
+        return {}
+    left = seconds_left(read_plan(site_dir), plan_path)
+    if left >= 0:
+        message = f"a switch is waiting for the server's revert ({left} s left)"
+    else:
+        program = os.path.join(site_dir, PROGRAM)
+        message = (
+            f"a switch is waiting for the server's revert, overdue by {-left} s: if its timer"
+            f" is gone (the server rebooted), run it as root: /usr/bin/python3 {program} {site_dir}"
+        )
+    return {"seconds_left": left, "message": message}
+
+
+def not_this_runs(site_dir):
+    return ValueError(
+        f"{waiting(site_dir)['message']}, armed by another run: nothing was removed"
+        f" ({os.path.join(site_dir, PLAN)})"
+    )
+
+
+def armed_by(site_dir, token):
+    """Whether a switch this run (its lock token) armed is waiting for the server's revert."""
+    return bool(token) and read_plan(site_dir).get("token") == token
+
+
+def disarm(site_dir, service, token):
+    """The switch confirmed, or undone by the run that armed it (`token`): no revert by
+    the server. True when there was one armed; another run's is refused (ValueError),
+    so that a run whose lock was taken over cannot void its taker's revert."""
     plan = os.path.join(site_dir, PLAN)
     with open(os.path.join(site_dir, GUARD), "a") as guard:
         fcntl.flock(guard, fcntl.LOCK_EX)
         armed = os.path.exists(plan)
+        if armed and not armed_by(site_dir, token):
+            raise not_this_runs(site_dir)
         if armed:
             os.unlink(plan)
     if armed:
@@ -132,14 +170,15 @@ def arm(site_dir, service, within, plan):
     restore = read_plan(site_dir).get("restore")
     if restore and "restore" not in plan:
         plan = {**plan, "restore": restore}
-    disarm(site_dir, service)
+    disarm(site_dir, service, plan.get("token", ""))
     program = os.path.join(site_dir, PROGRAM)
     with open(program, "w") as source:
         source.write(REVERT_PROGRAM)
     os.chmod(program, 0o700)
     staging = os.path.join(site_dir, f".{PLAN}.new")
     with open(staging, "w") as plan_file:
-        json.dump({**plan, "service": service, "within": within}, plan_file)
+        armed = {**plan, "service": service, "within": within, "armed_at": time.time()}
+        json.dump(armed, plan_file)
     os.chmod(staging, 0o600)
     os.replace(staging, os.path.join(site_dir, PLAN))
     started = subprocess.run(
@@ -158,5 +197,5 @@ def arm(site_dir, service, within, plan):
         check=False,
     )
     if started.returncode != 0:
-        disarm(site_dir, service)
+        disarm(site_dir, service, plan.get("token", ""))
         raise OSError(f"could not arm the server's revert: {started.stderr.strip()}")

@@ -5,6 +5,11 @@ import json
 from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     manage,
     problem,
@@ -57,6 +62,7 @@ options:
     default: true
 extends_documentation_fragment:
   - superlists_ops.django.settings
+  - superlists_ops.django.lock
 """
 
 EXAMPLES = r"""
@@ -132,18 +138,22 @@ def main():
             "argv": {"type": "list", "elements": "str", "required": True},
             "secret_files": {"type": "list", "elements": "path", "default": []},
             "changed": {"type": "bool", "default": True},
+            **LOCK_OPTIONS,
         },
         supports_check_mode=False,
     )
     params = module.params
     try:
-        process = manage(
-            params["release_dir"],
-            params["app_user"],
-            json.loads(params["settings"]),
-            params["argv"],
-            params["settings_from_files"],
-        )
+        with held(params["lock"], params["lock_token"]):
+            process = manage(
+                params["release_dir"],
+                params["app_user"],
+                json.loads(params["settings"]),
+                params["argv"],
+                params["settings_from_files"],
+            )
+    except LockLost as error:
+        module.fail_json(msg=f"manage.py {params['argv'][0]} in {params['release_dir']}: {error}")
     except (OSError, KeyError, ValueError) as error:
         module.fail_json(msg=f"could not run manage.py in {params['release_dir']}: {error}")
     secrets = secret_values([*params["settings_from_files"].values(), *params["secret_files"]])

@@ -10,6 +10,11 @@ import tempfile
 from urllib.parse import urlsplit, urlunsplit
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     manage,
     problem,
@@ -75,6 +80,7 @@ options:
     default: static
 extends_documentation_fragment:
   - superlists_ops.django.settings
+  - superlists_ops.django.lock
 """
 
 EXAMPLES = r"""
@@ -181,11 +187,16 @@ def main():
             "static_dir": {"type": "str", "default": "static"},
             "settings": {"type": "json", "default": "{}", "no_log": True},
             "settings_from_files": {"type": "dict", "default": {}},
+            **LOCK_OPTIONS,
         },
         supports_check_mode=False,
     )
+    params = module.params
     try:
-        passed, migration, error = rehearse(module.params, json.loads(module.params["settings"]))
+        with held(params["lock"], params["lock_token"]):
+            passed, migration, error = rehearse(params, json.loads(params["settings"]))
+    except LockLost as lost:
+        module.fail_json(msg=f"the rehearsal of the migrations: {lost}")
     except (OSError, KeyError, ValueError) as failure:
         module.fail_json(msg=f"could not rehearse the migrations: {failure}")
     module.exit_json(changed=False, passed=passed, migration=migration, error=error)

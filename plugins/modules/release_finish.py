@@ -9,8 +9,8 @@ import shutil
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    armed_by,
     disarm,
-    pending,
     read_plan,
 )
 
@@ -59,15 +59,26 @@ options:
     type: int
     default: 3
   confirm:
-    description: Confirm the switch (every site of the group serves the release), so that
-      the server's revert armed by release_switch does not run, and remove the backup of
-      the settings file that revert would have put back. Without it, a revert still armed
-      is the server's to run, and it keeps the lock until then.
+    description:
+      - Confirm the switch (every site of the group serves the release), so that the
+        server's revert armed by release_switch does not run, and remove the backup of the
+        settings file that revert would have put back. Without it (or O(settle)), a revert
+        this run armed is still the server's to run, and it keeps the lock until then.
+      - Only the revert O(token) armed is disarmed. When another run armed it (one that
+        took the lock over), or none is armed any more (the server reverted first, as the
+        run took longer than its C(confirm_within)), the module fails, records nothing,
+        removes nothing and releases the lock.
+    type: bool
+    default: false
+  settle:
+    description: The run undid its switch itself (a first release that did not serve,
+      taken out, has nothing to go back to). The revert O(token) armed, if still armed,
+      is disarmed, so that nothing is left to the server and the lock is released.
     type: bool
     default: false
   service:
     description: The app server's unit (the revert's timer is named after it). Required
-      with O(confirm).
+      with O(confirm) and O(settle).
     type: str
     default: ""
   protect:
@@ -97,8 +108,8 @@ removed:
   elements: str
   returned: always
 left_to_the_server:
-  description: Whether a switch nobody confirmed is left to the server's revert (which
-    records it and releases the lock).
+  description: Whether a switch this run armed and did not confirm is left to the
+    server's revert (which records it and releases the lock).
   type: bool
   returned: always
 """
@@ -149,19 +160,36 @@ def old_paths(site_dir, keep, protect):
     return removed + unused_virtualenvs(site_dir, kept) + old_backups(site_dir, keep)
 
 
-def finish(site_dir, lock, token, record, log, cleanup, keep, protect, confirm, service):
+def confirmed(site_dir, service, token):
+    """Disarm the revert this run armed, now that its switch serves; an error when the
+    server reverted first, or another run armed it."""
+    # The settings the site ran with before, kept for the revert: no longer needed.
+    settings_backup = read_plan(site_dir).get("settings_backup")
+    if not disarm(site_dir, service, token):
+        raise ValueError(
+            "the server reverted before the confirm: this run took longer than its"
+            " confirm_within (django_app_confirm_within), and the server went back to the"
+            " release it served (deploys.log says when)"
+        )
+    if settings_backup and os.path.lexists(settings_backup):
+        remove(settings_backup)
+
+
+def finish(
+    site_dir, lock, token, record, log, cleanup, keep, protect, confirm, service, settle=False
+):
     """Confirm the switch (or leave it to the server's revert), record, clean up,
     then release the lock whatever happened; what was removed, and whether the lock
     was left for the server's revert to release."""
-    if confirm:
-        # The settings the site ran with before, kept for the revert: no longer needed.
-        settings_backup = read_plan(site_dir).get("settings_backup")
-        disarm(site_dir, service)
-        if settings_backup and os.path.lexists(settings_backup):
-            remove(settings_backup)
-    # A switch nobody confirmed is the server's to revert: it keeps the lock until then.
-    left_to_the_server = pending(site_dir)
+    left_to_the_server = False
     try:
+        if confirm:
+            confirmed(site_dir, service, token)
+        elif settle:
+            disarm(site_dir, service, token)
+        # A switch this run armed and did not confirm is the server's to revert: it
+        # keeps the lock until then. Another run's does not keep this run's lock.
+        left_to_the_server = armed_by(site_dir, token)
         if keep < 1:
             raise ValueError(f"keep must be at least 1, not {keep}")
         if record and not left_to_the_server:
@@ -188,9 +216,10 @@ def main():
             "keep": {"type": "int", "default": 3},
             "protect": {"type": "list", "elements": "str", "default": []},
             "confirm": {"type": "bool", "default": False},
+            "settle": {"type": "bool", "default": False},
             "service": {"type": "str", "default": ""},
         },
-        required_by={"record": "log", "confirm": "service"},
+        required_by={"record": "log", "confirm": "service", "settle": "service"},
         supports_check_mode=False,
     )
     try:

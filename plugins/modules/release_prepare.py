@@ -9,6 +9,11 @@ import tarfile
 
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
     DjangoCommandFailed,
     call_commands,
@@ -111,6 +116,7 @@ options:
     default: []
 extends_documentation_fragment:
   - superlists_ops.django.settings
+  - superlists_ops.django.lock
 """
 
 EXAMPLES = r"""
@@ -287,12 +293,18 @@ def main():
             "static_dir": {"type": "str", "default": "static"},
             "database_link": {"type": "str", "default": ""},
             "database": {"type": "path", "default": ""},
+            **LOCK_OPTIONS,
         },
         required_by={"archive": "virtualenv", "database_link": "database"},
         supports_check_mode=False,
     )
+    options = dict(module.params)
+    lock, token = options.pop("lock"), options.pop("lock_token")
     try:
-        result = prepare(**{**module.params, "settings": json.loads(module.params["settings"])})
+        with held(lock, token):
+            result = prepare(**{**options, "settings": json.loads(options["settings"])})
+    except LockLost as error:
+        module.fail_json(msg=f"{module.params['release_dir']}: {error}")
     except (OSError, KeyError, ValueError, tarfile.TarError, DjangoCommandFailed) as error:
         module.fail_json(msg=f"could not prepare {module.params['release_dir']}: {error}")
     module.exit_json(**result)

@@ -10,6 +10,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
     linked_commit,
+    waiting,
 )
 
 DOCUMENTATION = r"""
@@ -25,6 +26,9 @@ description:
     the lock (a directory holding its holder, made in one step); the other gets RV(lock)
     with C(acquired) false and who holds it. Release it with release_finish. Nothing
     else is changed, and nothing at all in check mode.
+  - A switch still waiting for the server's revert (release_switch's O(confirm_within))
+    is reported (RV(revert_pending)), and then no lock is taken, whatever the run (the
+    revert changes the site and releases the lock of the run that armed it).
   - The action plugin of the same name, on the control node, says who takes the lock;
     when another run holds it and is provably dead (its process is gone, on this control
     node; or, from another, its lease has run out), it takes the lock over, saying so.
@@ -179,11 +183,20 @@ changes_needed:
     settings, no secret key yet or another one.
   type: bool
   returned: always
+revert_pending:
+  description: A switch waiting for the server's revert - C(seconds_left) until it runs
+    (negative when overdue) and C(message), what a run that meets it says; empty when
+    there is none.
+  type: dict
+  returned: always
 lock:
   description: Whether the lock was acquired (C(acquired)), who holds it (C(holder), and
-    C(held_by) for people), and whose lock this run took over or broke (C(replaced)).
+    C(held_by) for people), whose lock this run took over or broke (C(replaced)), and,
+    when it was not acquired, whether its holder is this very run (C(this_run), an
+    earlier play of it; the action plugin says).
   type: dict
-  returned: when O(lock) is given, changes are needed and not in check mode
+  returned: when O(lock) is given, changes are needed, no switch waits for the server's
+    revert and not in check mode
 """
 
 
@@ -278,6 +291,7 @@ def state(
         "secrets_stale": secrets_stale,
         "settings_current": settings_current,
         "releases": complete_releases(site_dir),
+        "revert_pending": waiting(site_dir),
         # Another commit, other settings, no secret key yet or another one, other secrets.
         "changes_needed": current_commit != commit
         or not (settings_current and secret_current and secrets_current),
@@ -290,11 +304,16 @@ def read_under_lock(lock, lock_holder, take_over, break_lock, always_lock, **sta
     found = state(**state_options)
     if not (lock and found["set_up"] and (found["changes_needed"] or always_lock)):
         return found
+    # The revert changes the site, then releases the lock of the run that armed it: a
+    # run that took the lock meanwhile would act on a site about to change, and keep
+    # the lock the revert leaves.
+    if found["revert_pending"]:
+        return found
     taken = take(lock, lock_holder, take_over, break_lock)
     if not taken["acquired"]:
         return {**found, "lock": taken}
     found = state(**state_options)
-    if not (found["changes_needed"] or always_lock):
+    if found["revert_pending"] or not (found["changes_needed"] or always_lock):
         # Another deploy did it meanwhile: nothing to do, nothing held.
         release(lock, lock_holder["token"])
         return {**found, "lock": {**taken, "acquired": False, "released": True}}

@@ -10,6 +10,11 @@ import time
 import urllib.parse
 
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import arm, disarm
 
 DOCUMENTATION = r"""
@@ -80,8 +85,10 @@ options:
         deploy log and releases the site's lock. A transient systemd timer does it, so
         that a control node that dies, or loses the server, leaves no unconfirmed release
         behind.
-      - 0 for no such guard; it also voids a guard armed earlier (a switch back, a
-        restart).
+      - 0 for no such guard; it also voids a guard armed earlier by the same run (a
+        switch back), named by O(lock_token), which the guard records. A guard armed by
+        another run is not voided, and the module fails before anything changes (a restart
+        while a switch waits for the server's revert, a run whose lock was taken over).
     type: int
     default: 0
   revert_plan:
@@ -90,6 +97,8 @@ options:
       C(settings_file) and C(settings_backup) (the settings to put back, if they changed).
     type: dict
     default: {}
+extends_documentation_fragment:
+  - superlists_ops.django.lock
 """
 
 EXAMPLES = r"""
@@ -245,9 +254,9 @@ def guard(params):
     earlier one (a switch back, a restart: the control node is acting)."""
     site_dir, service = params["site_dir"], params["service"]
     if not params["confirm_within"]:
-        disarm(site_dir, service)
+        disarm(site_dir, service, params["lock_token"])
         return
-    plan = dict(params["revert_plan"] or {})
+    plan = {"token": params["lock_token"], **(params["revert_plan"] or {})}
     plan["back_to"] = os.path.basename(link_target(os.path.join(site_dir, "current")) or "")
     plan["back_previous"] = os.path.basename(link_target(os.path.join(site_dir, "previous")) or "")
     plan["record"] = {
@@ -291,18 +300,25 @@ def main():
             "health_retries": {"type": "int", "default": 20},
             "confirm_within": {"type": "int", "default": 0},
             "revert_plan": {"type": "dict", "default": {}},
+            **LOCK_OPTIONS,
         },
         required_by={"health_url": ["service", "health_host"], "confirm_within": ["service"]},
         supports_check_mode=False,
     )
     params = module.params
+    switched = False
     try:
-        checked(params)
-        if params["service"]:
-            guard(params)
-    except (ValueError, OSError) as error:
-        module.fail_json(msg=f"nothing was switched: {error}")
-    changed, healthy, health = switch_and_serve(params)
+        with held(params["lock"], params["lock_token"]):
+            try:
+                checked(params)
+                if params["service"]:
+                    guard(params)
+            except (ValueError, OSError) as error:
+                module.fail_json(msg=f"nothing was switched: {error}")
+            switched = True
+            changed, healthy, health = switch_and_serve(params)
+    except LockLost as error:
+        module.fail_json(msg=f"{error}{'' if switched else '; nothing was switched'}")
     module.exit_json(changed=changed or bool(params["service"]), healthy=healthy, health=health)
 
 

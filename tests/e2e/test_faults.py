@@ -191,6 +191,22 @@ def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
     assert serving(repo)[1] == new
 
 
+# Unrun when written (audit point 5: no containers then); the lead runs it.
+def test_a_run_that_meets_a_switch_waiting_for_the_servers_revert_says_so(repo):
+    before = serving(repo)
+    new = repo.commit("Switched, then the control node died; run again at once")
+    kill_at(start_deploy(repo, "--limit", "live"), "Run the after_switch hook")
+
+    again = deploy(repo, "--limit", "live")
+
+    said = output(again)
+    assert again.returncode != 0 and "a switch is waiting for the server's revert (" in said, said
+    assert "Nothing to do" not in said and "holds its lock" not in said
+    wait_for(lambda: LIVE.serving() == before[1], CONFIRM_WITHIN + 15, "the server went back")
+    wait_for(lambda: not lock(LIVE), 10, "the server released the lock")
+    assert serving(repo, "--limit", "live")[1] == new
+
+
 def test_a_server_lost_during_the_switch_the_group_goes_back(repo, tmp_path):
     before = serving(repo)
     text = a_list(STAGING)
@@ -259,6 +275,46 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     hosts.write_text(inventory)
     repo.commit("Live's health check as it was")
     assert serving(repo) == (repo.head(), repo.head())
+
+
+# Unrun when written (audit point 5: no containers then); the lead runs it.
+def test_a_first_release_that_does_not_serve_is_taken_out_and_the_next_run_is_not_blocked(repo):
+    serving(repo)
+    # Live's next deploy is its first: no release serves, as on a new server.
+    on_server(
+        LIVE.name,
+        f"rm {LIVE.dir}/current {LIVE.dir}/previous; systemctl stop {LIVE.service}",
+        "root",
+    )
+    hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
+    inventory = hosts.read_text()
+    hosts.write_text(
+        inventory.replace(
+            "testbed_debian: trixie",
+            "testbed_debian: trixie\n              django_app_health_path: /no-such-page",
+        )
+    )
+    repo.commit("A first release live's health check refuses")
+
+    run = deploy(repo, "--limit", "live")
+
+    said = output(run)
+    assert run.returncode != 0 and "This was the site's first release" in said, said
+    assert "its app server is stopped and the release taken out" in said
+    listing = on_server(LIVE.name, f"ls -a {LIVE.dir}", "root").split()
+    assert "current" not in listing and "switch.json" not in listing
+    assert "deploy.lock" not in listing
+    assert last_record(LIVE)["outcome"] == "failed"
+    hosts.write_text(inventory)
+    repo.commit("Live's health check as it was")
+    # At once, provisioning first: nothing waits for the server, no lock is left.
+    again = repo.playbook(
+        "playbooks/site.yml", "--limit", "live", "-e", f"django_app_confirm_within={CONFIRM_WITHIN}"
+    )
+    said = output(again)
+    assert again.returncode == 0, said
+    assert "holds its lock" not in said and "waiting for the server's revert" not in said
+    assert LIVE.serving() == repo.head() and not lock(LIVE)
 
 
 def test_a_full_disk_during_the_upload_stops_the_deploy_before_the_switch(repo):

@@ -150,3 +150,15 @@ def test_a_variable_no_longer_read_is_refused_naming_its_new_name(playbook_file,
     assert code != 0
     assert f"{old} is no longer read: set {new} instead" in output
     assert "UNREACHABLE" not in output
+
+
+def test_deploy_refuses_a_confirm_within_shorter_than_the_roll():
+    # Both hosts behind one load balancer, one at a time: two batches.
+    code, output = playbook(
+        "playbooks/deploy.yml", "-e", "site_load_balancer=staging.example.test",
+        "-e", "django_app_confirm_within=300",
+    )  # fmt: skip
+
+    assert code != 0
+    assert "django_app_confirm_within (300) is shorter than the roll can take: 2 batches" in output
+    assert "UNREACHABLE" not in output

@@ -137,3 +137,21 @@ def test_a_wrong_database_url_is_named_without_its_password():
     [message] = bad_variables({"DATABASE_URL": ["postgresql_url", "mysql://u:hunter2@db/lists"]})
 
     assert message.startswith("DATABASE_URL ") and "hunter2" not in message
+
+
+def test_a_confirm_within_shorter_than_the_roll_can_take_is_refused_with_the_numbers():
+    # 2 batches, 20 health check retries, a 60 s drain wait: 2 × (21 × 5 + 20 + 60) = 370 s.
+    [message] = bad_variables({"within": ["confirm_within", 300, 2, 20, 60]})
+
+    assert message == (
+        "within (300) is shorter than the roll can take: 2 batches × 185 s = 370 s, a batch"
+        " taking up to 125 s for its health check (21 requests of up to 5 s, a second apart)"
+        " and 60 s to drain from the load balancer; the server would revert the first"
+        " batches before the run confirms"
+    )
+    assert bad_variables({"within": ["confirm_within", 370, 2, 20, 60]}) == []
+    # One batch: the confirm follows its own health check (release_switch arms just before).
+    assert bad_variables({"within": ["confirm_within", 15, 1, 20, 60]}) == []
+    assert bad_variables({"within": ["confirm_within", 0, 1, 20, 60]}) == [
+        "within (0) must be positive"
+    ]

@@ -425,7 +425,7 @@ def test_finish_unlocks_even_when_cleaning_up_fails(site):
 
 def test_an_unconfirmed_switch_and_its_lock_are_left_to_the_servers_revert(site):
     deploy_lock.take(str(site / "deploy.lock"), holder("alice"))
-    (site / switch_guard.PLAN).write_text("{}")
+    (site / switch_guard.PLAN).write_text(json.dumps({"token": "token-of-alice"}))
 
     _, left = finish(site, record={"outcome": "reverted"})
 
@@ -440,7 +440,8 @@ def test_a_confirmed_switch_removes_the_settings_backup_its_revert_would_have_us
     backup = site / "shared" / "env.1234.2026-11-27@08:00:00~"
     backup.parent.mkdir(parents=True, exist_ok=True)
     backup.write_text("DJANGO_DEBUG=0\n")
-    (site / switch_guard.PLAN).write_text(json.dumps({"settings_backup": str(backup)}))
+    plan = {"settings_backup": str(backup), "token": "token-of-alice"}
+    (site / switch_guard.PLAN).write_text(json.dumps(plan))
 
     _, left = finish(site, record={"outcome": "reverted"})
     assert left and backup.exists()
