@@ -251,6 +251,7 @@ def test_the_servers_revert_writes_no_file_the_app_planted(site, target, app):
 
     subprocess.run([sys.executable, str(program), str(site)], check=True, capture_output=True)
 
+    assert as_it_is(target) == before
     assert tables(database) == ["as_it_was"]
     restored = os.lstat(database)
     assert (restored.st_uid, restored.st_gid, stat.S_IMODE(restored.st_mode)) == (
@@ -258,4 +259,3 @@ def test_the_servers_revert_writes_no_file_the_app_planted(site, target, app):
         app.pw_gid,
         0o600,
     )
-    assert as_it_is(target) == before
