@@ -104,19 +104,20 @@ def copy_database(src, dest, prepare=None):
     sets the copy's owner and mode, before it is renamed to dest."""
     staging = staging_directory(dest)
     source = connect_read_only(src)
-    fd, partial = tempfile.mkstemp(dir=staging, prefix=".sqlite_backup.")
-    os.close(fd)  # made with O_EXCL, where only we can write: SQLite may open it by name
     try:
-        copy = sqlite3.connect(partial)
+        fd, partial = tempfile.mkstemp(dir=staging, prefix=".sqlite_backup.")
+        os.close(fd)  # made with O_EXCL, where only we can write: SQLite may open it by name
         try:
-            source.backup(copy)
-        finally:
-            copy.close()
-        if prepare:
-            prepare(partial)
-        os.replace(partial, dest)
-    except BaseException:
-        os.unlink(partial)
-        raise
+            copy = sqlite3.connect(partial)
+            try:
+                source.backup(copy)
+            finally:
+                copy.close()
+            if prepare:
+                prepare(partial)
+            os.replace(partial, dest)
+        except BaseException:
+            os.unlink(partial)
+            raise
     finally:
         source.close()
