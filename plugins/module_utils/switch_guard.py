@@ -22,7 +22,7 @@ GUARD = "deploy.lock.guard"
 
 # Run by systemd, alone: Python's standard library only.
 REVERT_PROGRAM = r"""
-import fcntl, json, os, shutil, sqlite3, subprocess, sys, time
+import fcntl, json, os, shutil, sqlite3, subprocess, sys, tempfile, time
 
 site_dir = sys.argv[1]
 
@@ -40,6 +40,25 @@ def point(name, commit):
     os.replace(staging, link)
 
 
+def restore_database(restore):
+    # Written in the site's directory, root's alone, and renamed into data/ last: the
+    # app may put a link at any name in data/, and root must not write through it.
+    fd, staging = tempfile.mkstemp(dir=site_dir, prefix=".db.revert.")
+    try:
+        os.fchown(fd, restore["uid"], restore["gid"])
+        os.fchmod(fd, 0o600)
+        source, copy = sqlite3.connect(restore["kept"]), sqlite3.connect(staging)
+        source.backup(copy)
+        copy.close()
+        source.close()
+        os.replace(staging, restore["database"])
+    except BaseException:
+        os.unlink(staging)
+        raise
+    finally:
+        os.close(fd)
+
+
 with open(os.path.join(site_dir, "GUARD"), "a") as guard:
     fcntl.flock(guard, fcntl.LOCK_EX)
     try:
@@ -55,14 +74,7 @@ with open(os.path.join(site_dir, "GUARD"), "a") as guard:
         # The database as it was before this run changed it (a rollback's), with the
         # app server stopped, so that nothing writes to it meanwhile.
         subprocess.run(["systemctl", "stop", f"{service}.socket", service], check=False)
-        staging = restore["database"] + ".revert.new"
-        source, copy = sqlite3.connect(restore["kept"]), sqlite3.connect(staging)
-        source.backup(copy)
-        copy.close()
-        source.close()
-        os.chown(staging, restore["uid"], restore["gid"])
-        os.chmod(staging, 0o600)
-        os.replace(staging, restore["database"])
+        restore_database(restore)
     point("current", plan["back_to"])
     point("previous", plan["back_previous"])
     backup = plan.get("settings_backup")

@@ -32,6 +32,8 @@ description:
     C(manage.py migrate) of O(release_dir) on the copy as O(app_user), and removes the
     copy. Data that a migration cannot take (say, rows a new UNIQUE constraint rejects)
     fails here, where nothing the site uses has changed.
+  - The copy is made the app user's before it is renamed into place, where the app could
+    have put a symbolic link for root to follow.
   - The app finds the copy through its settings (O(database_variable)); or, when it
     fixes its database's path in its code (O(database_link)), the migrations run in a
     copy of the release whose link points at the copy.
@@ -51,7 +53,8 @@ options:
     type: str
     required: true
   database:
-    description: The site's SQLite database; empty with O(database_url_variable).
+    description: The site's SQLite database (a symbolic link is refused); empty with
+      O(database_url_variable).
     type: path
     default: ""
   rehearsal_database:
@@ -114,11 +117,15 @@ APPLYING = re.compile(r"Applying (\S+)\.\.\.")
 
 
 def copy_for(app_user, database, copy):
-    """The rehearsal's copy of the database, the app user's alone."""
-    copy_database(database, copy)
+    """The rehearsal's copy of the database, the app user's alone: made so where only
+    root writes, before it is renamed into the app's directory."""
     account = pwd.getpwnam(app_user)
-    os.chown(copy, account.pw_uid, account.pw_gid)
-    os.chmod(copy, 0o600)
+
+    def the_app_users(partial):
+        os.chown(partial, account.pw_uid, account.pw_gid)
+        os.chmod(partial, 0o600)
+
+    copy_database(database, copy, prepare=the_app_users)
 
 
 def release_copy(release_dir, database_link, copy, static_dir):

@@ -1,9 +1,10 @@
 #!/usr/bin/python
 """Ansible module: arm the server's own revert before a change the run must confirm."""
 
-import os
-
 from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    regular_file,
+)
 from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
     arm,
     linked_commit,
@@ -36,7 +37,7 @@ options:
     type: int
     required: true
   database:
-    description: The site's database.
+    description: The site's database; a symbolic link is refused.
     type: path
     required: true
   kept:
@@ -84,7 +85,8 @@ def main():
     if params["within"] <= 0:
         module.fail_json(msg=f"within is {params['within']}: it must be positive")
     try:
-        owner = os.stat(params["database"])
+        # The owner the database is put back with: the file's own, never a link's target.
+        owner = regular_file(params["database"])
         current = linked_commit(params["site_dir"], "current")
         previous = linked_commit(params["site_dir"], "previous")
         restore = {

@@ -7,6 +7,7 @@ import sqlite3
 from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
     copy_database,
+    regular_file,
 )
 
 DOCUMENTATION = r"""
@@ -17,9 +18,13 @@ description:
   - Copies a SQLite database with SQLite's online backup API, which gives a consistent
     snapshot even while the app writes to it (a plain file copy does not).
   - Leaves an existing destination alone unless O(force) is set, so a second run changes nothing.
+  - Follows no symbolic link the owner of O(src)'s or O(dest)'s directory may plant (a
+    site's C(data/) is its app's). A link at O(src), or at an O(dest) left alone, is
+    refused. The copy is written, with its owner and mode, in O(dest)'s directory when
+    only the module's user can write there, else in its parent, then renamed to O(dest).
 options:
   src:
-    description: The database to copy.
+    description: The database to copy, a regular file (a symbolic link is refused).
     type: path
     required: true
   dest:
@@ -51,6 +56,12 @@ size:
 """
 
 
+def set_attributes(module, path, changed):
+    """The owner, group and mode the task asks for, on `path`; whether they changed."""
+    file_args = module.load_file_common_arguments(module.params, path=path)
+    return module.set_fs_attributes_if_different(file_args, changed)
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -62,22 +73,23 @@ def main():
         supports_check_mode=True,
     )
     src, dest = module.params["src"], module.params["dest"]
-    if not os.path.isfile(src):
-        module.fail_json(msg=f"no database at {src}")
-    if os.path.exists(dest) and not module.params["force"]:
-        changed = False
-    else:
-        changed = True
-        if not module.check_mode:
-            try:
-                copy_database(src, dest)
-            except sqlite3.Error as error:
-                module.fail_json(msg=f"backup of {src} to {dest} failed: {error}")
+    try:
+        regular_file(src)
+        if os.path.lexists(dest) and not module.params["force"]:
+            regular_file(dest)  # its attributes are set by its name: not through a link
+            changed = set_attributes(module, dest, False)
+        else:
+            changed = True
+            if not module.check_mode:
+                # The copy gets its attributes before it is renamed to dest.
+                copy_database(src, dest, prepare=lambda copy: set_attributes(module, copy, True))
+    except FileNotFoundError as error:
+        module.fail_json(msg=f"no database at {src}" if error.filename == src else str(error))
+    except (OSError, sqlite3.Error) as error:
+        module.fail_json(msg=f"backup of {src} to {dest} failed: {error}")
     result = {"changed": changed, "src": src, "dest": dest}
-    if os.path.exists(dest):
-        file_args = module.load_file_common_arguments(module.params, path=dest)
-        result["changed"] = module.set_fs_attributes_if_different(file_args, result["changed"])
-        result["size"] = os.path.getsize(dest)
+    if os.path.lexists(dest):
+        result["size"] = os.lstat(dest).st_size
     module.exit_json(**result)
 
 
