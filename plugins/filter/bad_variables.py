@@ -60,12 +60,28 @@ _value:
   elements: str
 """
 
-USER_NAME = re.compile(r"^[a-z_][a-z0-9_-]{0,31}$")
-SIZE = re.compile(r"^[0-9]+[KMGT]?$")
+# Each is matched whole (re.fullmatch): a pattern ending in $ takes a trailing newline,
+# which would end a line of the file the value is written into.
+USER_NAME = re.compile(r"[a-z_][a-z0-9_-]{0,31}")
+SIZE = re.compile(r"[0-9]+[KMGT]?")
 # The local part as mail servers take it without quoting: no spaces, no second @.
-EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
-HTTPS_URL = re.compile(r"^https://([^/:]+)(?::([0-9]+))?(?:/.*)?$")
-ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+EMAIL = re.compile(r"[^@\s]+@([^@\s]+)")
+# The path as nginx and HAProxy take it unquoted in their redirects.
+HTTPS_URL = re.compile(r"https://([^/:]+)(?::([0-9]+))?(?:/[A-Za-z0-9._~%/-]*)?")
+ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
+# The characters of a path written unquoted into a unit, a server block or a shell's
+# words: none that any of them reads as a separator, a quote or an expansion.
+PATH = re.compile(r"[A-Za-z0-9._/-]+")
+PATH_ALPHABET = "letters, digits, ., _, - and /"
+# gunicorn's APP_MODULE: a dotted module, then maybe a variable or a call without arguments.
+PYTHON_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
+WSGI_APP = re.compile(rf"{PYTHON_NAME}(\.{PYTHON_NAME})*(:{PYTHON_NAME}(\(\))?)?")
+URL_PREFIX = re.compile(r"/([A-Za-z0-9._~-]+/)*")
+# RFC 9110's token, as a header name; a value of visible characters and spaces, but no
+# " or \ (nginx writes it between double quotes, HAProxy too).
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+HEADER_VALUE = re.compile(r"[ !#-\[\]-~]*")
+SERVER_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
 def whole_number(value):
@@ -79,8 +95,27 @@ def whole_number(value):
     return None
 
 
+def full_match(pattern, value):
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
 def is_path(value):
-    return isinstance(value, str) and value.startswith("/") and posixpath.normpath(value) == value
+    """Absolute and normalised (normpath keeps a leading //), of PATH's characters."""
+    return (
+        full_match(PATH, value)
+        and value.startswith("/")
+        and not value.startswith("//")
+        and posixpath.normpath(value) == value
+    )
+
+
+def is_relative_path(value):
+    """Relative, of PATH's characters, with no empty, . or .. part."""
+    return full_match(PATH, value) and all(part not in {"", ".", ".."} for part in value.split("/"))
+
+
+def is_url_prefix(value):
+    return full_match(URL_PREFIX, value) and not {".", ".."} & set(value.split("/"))
 
 
 def is_count(value, least):
@@ -93,12 +128,12 @@ def is_port(value):
 
 
 def is_email(value):
-    match = EMAIL.match(value) if isinstance(value, str) else None
+    match = EMAIL.fullmatch(value) if isinstance(value, str) else None
     return match is not None and "." in match.group(1) and host_name(match.group(1))
 
 
 def is_https_url(value):
-    match = HTTPS_URL.match(value) if isinstance(value, str) else None
+    match = HTTPS_URL.fullmatch(value) if isinstance(value, str) else None
     if match is None or not host_name(match.group(1)):
         return False
     return match.group(2) is None or is_port(match.group(2))
@@ -107,11 +142,11 @@ def is_https_url(value):
 CHECKS = {
     "host_name": (
         host_name,
-        "'{value}' is not a valid host name (lower-case letters, digits, dots and hyphens)",
+        "{value!r} is not a valid host name (lower-case letters, digits, dots and hyphens)",
     ),
     "user_name": (
-        lambda value: isinstance(value, str) and USER_NAME.match(value) is not None,
-        "'{value}' is not a user name (at most 32 lower-case letters, digits, _ and -,"
+        lambda value: full_match(USER_NAME, value),
+        "{value!r} is not a user name (at most 32 lower-case letters, digits, _ and -,"
         " starting with a letter or _)",
     ),
     "port": (is_port, "({value}) is not a port (1 to 65535)"),
@@ -119,16 +154,37 @@ CHECKS = {
         lambda value: isinstance(value, list) and all(is_port(port) for port in value),
         "({value}) holds a value that is not a port (1 to 65535)",
     ),
-    "path": (is_path, "'{value}' is not an absolute, normalised path"),
+    "path": (is_path, f"{{value!r}} is not an absolute, normalised path of {PATH_ALPHABET}"),
     "paths": (
         lambda value: isinstance(value, list) and all(is_path(path) for path in value),
-        "({value}) holds a path that is not absolute and normalised",
+        f"({{value}}) holds a path that is not absolute and normalised, of {PATH_ALPHABET}",
     ),
-    "email": (is_email, "'{value}' is not an e-mail address"),
-    "https_url": (is_https_url, "'{value}' is not an https:// URL (https://, a host name, a port)"),
+    "relative_path": (
+        is_relative_path,
+        f"{{value!r}} is not a relative path of {PATH_ALPHABET}, with no empty, . or .. part",
+    ),
+    "email": (is_email, "{value!r} is not an e-mail address"),
+    "https_url": (
+        is_https_url,
+        "{value!r} is not an https:// URL (https://, a host name, a port, a path of letters,"
+        " digits and . _ ~ % - /)",
+    ),
     "size": (
-        lambda value: isinstance(value, (str, int)) and SIZE.match(str(value)) is not None,
-        "'{value}' is not a size (bytes, or a whole number and K, M, G or T)",
+        lambda value: isinstance(value, (str, int)) and full_match(SIZE, str(value)),
+        "{value!r} is not a size (bytes, or a whole number and K, M, G or T)",
+    ),
+    "wsgi_app": (
+        lambda value: full_match(WSGI_APP, value),
+        "{value!r} is not a WSGI application (module:variable, such as mysite.wsgi:application)",
+    ),
+    "url_prefix": (
+        is_url_prefix,
+        "{value!r} is not a URL path that starts and ends with / (letters, digits and . _ ~ -,"
+        " no . or .. part)",
+    ),
+    "header_value": (
+        lambda value: full_match(HEADER_VALUE, value),
+        '{value!r} is not a header value (visible ASCII and spaces, no " or \\)',
     ),
 }
 
@@ -138,7 +194,7 @@ def env_names_problem(value):
     looked at and named: its values may be secrets."""
     if not isinstance(value, (dict, list)):
         return "is not a list of environment variable names, nor a dict of them"
-    bad = [name for name in value if not (isinstance(name, str) and ENV_NAME.match(name))]
+    bad = [name for name in value if not full_match(ENV_NAME, name)]
     if not bad:
         return None
     return (
@@ -177,6 +233,68 @@ def postgresql_url_problem(value):
     return (
         "is not a postgres:// URL naming a user, a host and a database"
         " (postgres://USER:PASSWORD@HOST/DATABASE; its value is not shown)"
+    )
+
+
+def headers_problem(value):
+    if not isinstance(value, dict):
+        return f"({value}) is not a dict of header names and values"
+    for name, header_value in value.items():
+        if not full_match(HEADER_NAME, name):
+            return f"holds a header name that is not a token: {name!r}"
+        if not full_match(HEADER_VALUE, header_value):
+            return (
+                f"holds {header_value!r}, the value of {name}: not visible ASCII and spaces"
+                ' without " or \\'
+            )
+    return None
+
+
+def is_address(value):
+    """An IP address (no network, no port) or a host name."""
+    try:
+        ipaddress.ip_address(value)
+    except (TypeError, ValueError):
+        return host_name(value)
+    return True
+
+
+def app_servers_problem(value):
+    if (
+        not isinstance(value, list)
+        or not value
+        or not all(
+            isinstance(server, dict) and {"name", "address"} <= set(server) for server in value
+        )
+    ):
+        return "must list one app server or more, each with a name and an address"
+    for server in value:
+        if not full_match(SERVER_NAME, server["name"]):
+            return (
+                f"holds the name {server['name']!r}, which is not a server name"
+                " (its inventory name: letters, digits, ., _ and -)"
+            )
+        if not is_address(server["address"]):
+            return (
+                f"({server['name']}) address {server['address']!r} is not an IP address or"
+                " host name (no port: haproxy_app_port is the port)"
+            )
+    return None
+
+
+def listen_addresses_problem(value):
+    """PostgreSQL's listen_addresses: *, none (empty), or addresses and host names."""
+    if not isinstance(value, str):
+        return f"({value}) is not a comma-separated list of addresses, nor * or empty"
+    # PostgreSQL takes spaces around the commas; a newline would end its quoted string.
+    if value.strip(" ") in {"*", ""}:
+        return None
+    bad = [item.strip(" ") for item in value.split(",") if not is_address(item.strip(" "))]
+    if not bad:
+        return None
+    return (
+        f"holds {', '.join(repr(item) for item in bad)}: not an IP address or host name"
+        " (listen_addresses is *, empty, or such, separated by commas)"
     )
 
 
@@ -236,6 +354,12 @@ def problem_of(kind, value, *least):
         return batch_size_problem(value)
     if kind == "private_ports":
         return private_ports_problem(value)
+    if kind == "headers":
+        return headers_problem(value)
+    if kind == "app_servers":
+        return app_servers_problem(value)
+    if kind == "listen_addresses":
+        return listen_addresses_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

@@ -31,11 +31,12 @@ _value:
 """
 
 LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
-HOST_NAME = re.compile(rf"^(?=.{{1,253}}$){LABEL}(\.{LABEL})*$")
+# Matched whole (re.fullmatch): a pattern ending in $ would take a trailing newline.
+HOST_NAME = re.compile(rf"{LABEL}(\.{LABEL})*")
 
 
 def host_name(value):
-    return isinstance(value, str) and HOST_NAME.match(value) is not None
+    return isinstance(value, str) and len(value) <= 253 and HOST_NAME.fullmatch(value) is not None
 
 
 class TestModule:
