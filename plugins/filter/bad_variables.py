@@ -100,7 +100,7 @@ def whole_number(value):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
         return int(value)
     return None
 
@@ -319,7 +319,7 @@ def inventory_host_problem(value):
 
 
 def batch_size_problem(value):
-    text = str(value).strip()
+    text = str(value)
     if text.endswith("%"):
         number = whole_number(text[:-1])
         if number is not None and 1 <= number <= 100:

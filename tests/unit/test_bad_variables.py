@@ -111,6 +111,8 @@ def test_a_right_value_is_not_named(kind, value):
         ("paths", ["/srv", "data"], "holds a path that is not absolute and normalised"),
         ("count", -1, "(-1) cannot be negative"),
         ("count", "many", "(many) is not a whole number"),
+        ("count", "3\n", "is not a whole number"),
+        ("batch_size", "50%\n", "is not a whole number of at least 1, nor a percentage"),
         ("size", "lots", "'lots' is not a size"),
         ("env_names", ["bad name"], "holds names that are not environment variable names"),
         ("env_names", ["2FA_KEY"], "['2FA_KEY']"),
