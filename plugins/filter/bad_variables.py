@@ -12,18 +12,26 @@ DOCUMENTATION = r"""
 name: bad_variables
 short_description: What is wrong with a role's variables
 description:
-  - Checks each variable against the kind of value it must hold and returns one message
-    for each variable that is wrong, naming it and its value; an empty list when all are
-    right.
+  - Checks each variable against the kind of value it must hold (the whole value, so
+    that a trailing newline is wrong) and returns one message for each variable that is
+    wrong, naming it and its value; an empty list when all are right.
   - The roles check their variables with it before they change anything, in one task.
   - "Kinds: C(host_name) (a lower-case DNS name), C(user_name) (a user or group name
     Debian's adduser accepts by default: at most 32 lower-case letters, digits, C(_) and
     C(-), starting with a letter or C(_)), C(port) (1 to 65535), C(ports) (a list of
     such), C(path) (absolute and normalised: no C(.) or C(..) parts, no doubled or
-    trailing C(/)), C(paths) (a list of such), C(count) (a whole number, at least the
-    third item of the list when there is one, else 0), C(size) (bytes, or a whole
+    trailing C(/); only letters, digits and C(. _ - + @ /)), C(paths) (a list of such),
+    C(relative_path) (relative, of the same characters, with no empty, C(.) or C(..)
+    part), C(wsgi_app) (gunicorn's module:variable), C(url_prefix) (a URL path starting
+    and ending with C(/)), C(headers) (a dict of HTTP header names and values; a value of
+    visible ASCII and spaces, without C(\") or C(\\)), C(header_value) (one such value),
+    C(app_servers) (a non-empty list of dicts, each a C(name) and an C(address): an IP
+    address or a host name, no port), C(listen_addresses) (PostgreSQL's: C(*), empty, or
+    IP addresses and host names separated by commas), C(count) (a whole number, at least
+    the third item of the list when there is one, else 0), C(size) (bytes, or a whole
     number and K, M, G or T), C(email) (an e-mail address whose domain is a host name),
-    C(https_url) (https://, a host name, maybe a port, maybe a path), C(env_names) (a
+    C(https_url) (https://, a host name, maybe a port, maybe a path of letters, digits
+    and C(. _ ~ % - /)), C(env_names) (a
     list of environment variable names, or a dict whose keys are: capitals, digits and
     C(_), not starting with a digit; the message names only the bad names, never a
     dict's values, which may be secrets), C(networks) (a non-empty list of IP addresses
@@ -74,9 +82,11 @@ EMAIL = re.compile(r"[^@\s]+@([^@\s]+)")
 HTTPS_URL = re.compile(r"https://([^/:]+)(?::([0-9]+))?(?:/[A-Za-z0-9._~%/-]*)?")
 ENV_NAME = re.compile(r"[A-Z_][A-Z0-9_]*")
 # The characters of a path written unquoted into a unit, a server block or a shell's
-# words: none that any of them reads as a separator, a quote or an expansion.
-PATH = re.compile(r"[A-Za-z0-9._/-]+")
-PATH_ALPHABET = "letters, digits, ., _, - and /"
+# words: none that any of them reads as a separator, a quote or an expansion (systemd
+# expands %, a shell ~). @ and + for the control node's directories (a home such as
+# /home/jo@example.org).
+PATH = re.compile(r"[A-Za-z0-9._+@/-]+")
+PATH_ALPHABET = "letters, digits, ., _, -, +, @ and /"
 # gunicorn's APP_MODULE: a dotted module, then maybe a variable or a call without arguments.
 PYTHON_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 WSGI_APP = re.compile(rf"{PYTHON_NAME}(\.{PYTHON_NAME})*(:{PYTHON_NAME}(\(\))?)?")
@@ -94,7 +104,7 @@ def whole_number(value):
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
+    if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value):
         return int(value)
     return None
 
@@ -120,6 +130,11 @@ def is_relative_path(value):
 
 def is_url_prefix(value):
     return full_match(URL_PREFIX, value) and not {".", ".."} & set(value.split("/"))
+
+
+def is_header_value(value):
+    """As the template writes it: a number (X-XSS-Protection: 0) is a value too."""
+    return full_match(HEADER_VALUE, value if isinstance(value, str) else str(value))
 
 
 def is_count(value, least):
@@ -187,7 +202,7 @@ CHECKS = {
         " no . or .. part)",
     ),
     "header_value": (
-        lambda value: full_match(HEADER_VALUE, value),
+        is_header_value,
         '{value!r} is not a header value (visible ASCII and spaces, no " or \\)',
     ),
 }
@@ -246,7 +261,7 @@ def headers_problem(value):
     for name, header_value in value.items():
         if not full_match(HEADER_NAME, name):
             return f"holds a header name that is not a token: {name!r}"
-        if not full_match(HEADER_VALUE, header_value):
+        if not is_header_value(header_value):
             return (
                 f"holds {header_value!r}, the value of {name}: not visible ASCII and spaces"
                 ' without " or \\'
@@ -308,7 +323,7 @@ def inventory_host_problem(value):
 
 
 def batch_size_problem(value):
-    text = str(value).strip()
+    text = str(value)
     if text.endswith("%"):
         number = whole_number(text[:-1])
         if number is not None and 1 <= number <= 100:

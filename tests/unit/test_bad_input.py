@@ -4,6 +4,7 @@ These run the playbooks against an inventory of unreachable hosts: a run that
 got as far as contacting one would fail differently (UNREACHABLE).
 """
 
+import json
 import subprocess
 
 import pytest
@@ -11,11 +12,13 @@ from testbed import PROJECT
 
 # An inventory like the real ones (group_vars included), of hosts no test reaches.
 NOWHERE = PROJECT / "tests" / "unit" / "unreachable" / "hosts.yml"
+# A load balancer and a database server, as unreachable.
+CLUSTER = PROJECT / "tests" / "unit" / "unreachable" / "cluster.yml"
 
 
-def playbook(*args):
+def playbook(*args, inventory=NOWHERE):
     run = subprocess.run(
-        ["ansible-playbook", "-i", str(NOWHERE), *args],
+        ["ansible-playbook", "-i", str(inventory), *args],
         cwd=PROJECT,
         capture_output=True,
         text=True,
@@ -121,6 +124,33 @@ def test_provision_refuses_a_site_name_that_is_not_a_host_name():
             ],
         ),
         (["-e", "nginx_client_timeout=soon"], ["nginx_client_timeout"]),
+        # A regex ending in $ took a trailing newline.
+        (
+            ["-e", '{"site_name": "staging.example.test\\n"}'],
+            ["site_name", "is not a valid host name"],
+        ),
+        (
+            ["-e", '{"site_root": "/srv/my sites"}'],
+            ["site_root '/srv/my sites' is not an absolute, normalised path of letters"],
+        ),
+        # Written into the unit's ExecStart=: a newline would add a line run as root.
+        (
+            ["-e", '{"gunicorn_wsgi_app": "x:app\\nExecStartPre=+/bin/sh -c id"}'],
+            ["gunicorn_wsgi_app", "is not a WSGI application (module:variable"],
+        ),
+        # location /static with alias .../static/ serves /static../ from its parent.
+        (
+            ["-e", "nginx_static_url=/static"],
+            ["nginx_static_url '/static' is not a URL path that starts and ends with /"],
+        ),
+        (
+            ["-e", '{"nginx_security_headers": {"X-Frame-Options": "DENY\\nadd_header X 1"}}'],
+            ["nginx_security_headers holds", "the value of X-Frame-Options"],
+        ),
+        (
+            ["-e", '{"nginx_security_headers": {"X-A { return 200; }": "1"}}'],
+            ["nginx_security_headers holds a header name that is not a token"],
+        ),
     ],
 )
 def test_provision_refuses_bad_settings_before_any_server_changes(arguments, messages):
@@ -161,4 +191,64 @@ def test_deploy_refuses_a_confirm_within_shorter_than_the_roll():
 
     assert code != 0
     assert "django_app_confirm_within (300) is shorter than the roll can take: 2 batches" in output
+    assert "UNREACHABLE" not in output
+
+
+@pytest.mark.parametrize(
+    ("group", "settings", "message"),
+    [
+        # HAProxy's server line takes more words after the address.
+        (
+            "load_balancers",
+            '{"haproxy_app_servers": [{"name": "app1", "address": "10.0.0.11 backup"}]}',
+            "haproxy_app_servers (app1) address '10.0.0.11 backup' is not an IP address",
+        ),
+        (
+            "load_balancers",
+            '{"haproxy_app_servers": [{"name": "app1", "address": "10.0.0.11:8000"}]}',
+            "haproxy_app_servers (app1) address '10.0.0.11:8000' is not an IP address",
+        ),
+        # Written between single quotes in PostgreSQL's configuration.
+        (
+            "database_servers",
+            '{"postgresql_listen_addresses": "*\'\\nssl = off\\n#"}',
+            "postgresql_listen_addresses holds",
+        ),
+        (
+            "database_servers",
+            '{"postgresql_listen_addresses": "10.0.0.5;"}',
+            "postgresql_listen_addresses holds '10.0.0.5;': not an IP address or host name",
+        ),
+    ],
+)
+def test_provision_refuses_bad_settings_of_a_load_balancer_or_database_server(
+    group, settings, message
+):
+    code, output = playbook(
+        "playbooks/provision.yml", "-l", group, "-e", settings, inventory=CLUSTER
+    )
+
+    assert code != 0
+    assert message in output
+    assert "UNREACHABLE" not in output
+
+
+@pytest.mark.parametrize("group", ["load_balancers", "database_servers"])
+def test_provision_of_a_load_balancer_or_database_server_gets_past_the_checks(group):
+    code, output = playbook("playbooks/provision.yml", "-l", group, inventory=CLUSTER)
+
+    assert code != 0
+    assert "UNREACHABLE" in output
+
+
+# The directory was written between double quotes in a shell command.
+@pytest.mark.parametrize("directory", ['superlists" "/etc', "$(touch /tmp/pwned)", "../.."])
+def test_release_refuses_a_functional_tests_dir_that_is_no_plain_relative_path(directory):
+    code, output = playbook(
+        "release.yml", "-e", f'{{"release_functional_tests_dir": {json.dumps(directory)}}}'
+    )
+
+    assert code != 0
+    assert "release_functional_tests_dir" in output
+    assert "is not a relative path of letters, digits" in output
     assert "UNREACHABLE" not in output
