@@ -350,18 +350,23 @@ def private_ports_problem(value):
 HEALTH_REQUEST_TIMEOUT = 5
 
 
+def roll_seconds(batches, health_retries, drain):
+    """The longest a roll of several batches may take before its confirm: the batches
+    times a batch's longest health check and drain wait, the waits every batch may sit
+    through to the end (a slow start, long requests under load); 0 for one batch."""
+    if batches < 2:
+        return 0
+    return batches * ((health_retries + 1) * HEALTH_REQUEST_TIMEOUT + health_retries + drain)
+
+
 def confirm_within_problem(value, batches, health_retries, drain):
     """A switch's revert is armed as its batch switches and confirmed once the last batch
-    serves: the seconds before the confirm are no fewer than the batches times a
-    batch's longest health check and drain wait, the waits every batch may sit through
-    to the end (a slow start, long requests under load)."""
+    serves: the seconds before the confirm cover the whole roll (roll_seconds)."""
     problem = count_problem(value, 1)
-    if problem or batches < 2:
+    if problem or whole_number(value) >= roll_seconds(batches, health_retries, drain):
         return problem
     health_check = (health_retries + 1) * HEALTH_REQUEST_TIMEOUT + health_retries
     batch = health_check + drain
-    if whole_number(value) >= batches * batch:
-        return None
     return (
         f"({value}) is shorter than the roll can take: {batches} batches × {batch} s ="
         f" {batches * batch} s, a batch taking up to {health_check} s for its health check"
@@ -424,4 +429,4 @@ def bad_variables(variables):
 
 class FilterModule:
     def filters(self):
-        return {"bad_variables": bad_variables}
+        return {"bad_variables": bad_variables, "roll_seconds": roll_seconds}

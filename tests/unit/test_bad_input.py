@@ -182,6 +182,14 @@ def test_a_variable_no_longer_read_is_refused_naming_its_new_name(playbook_file,
     assert "UNREACHABLE" not in output
 
 
+def test_a_roll_of_two_batches_gets_past_the_checks_with_the_default_confirm_within():
+    # The default covers the roll it must wait for (370 s here), not 300 s alone.
+    code, output = playbook("playbooks/deploy.yml", "-e", "site_load_balancer=staging.example.test")
+
+    assert code != 0
+    assert "UNREACHABLE" in output
+
+
 def test_deploy_refuses_a_confirm_within_shorter_than_the_roll():
     # Both hosts behind one load balancer, one at a time: two batches.
     code, output = playbook(
