@@ -291,7 +291,7 @@ def test_a_first_release_that_does_not_serve_is_taken_out_and_the_next_run_is_no
     hosts.write_text(
         inventory.replace(
             "testbed_debian: trixie",
-            "testbed_debian: trixie\n              django_app_health_path: /no-such-page",
+            "testbed_debian: trixie\n              site_health_path: /no-such-page",
         )
     )
     repo.commit("A first release live's health check refuses")
