@@ -32,7 +32,10 @@ description:
     which holds a password), C(inventory_host) (a list of the inventory's hosts and the
     value, which must be one of them), C(batch_size) (a whole number, at least 1, or a
     percentage from 1% to 100%), C(private_ports) (a list of dicts, each with a C(port)
-    and C(from), the addresses or networks that may reach it)."
+    and C(from), the addresses or networks that may reach it), C(user_names) (a list of
+    user names), C(header_value) (a string nginx may put between double quotes: no
+    C("), C(\\), C($) or control character, a newline say), C(time_of_day) (C(HH:MM),
+    00:00 to 23:59)."
 options:
   _input:
     description: >-
@@ -66,6 +69,10 @@ SIZE = re.compile(r"^[0-9]+[KMGT]?$")
 EMAIL = re.compile(r"^[^@\s]+@([^@\s]+)$")
 HTTPS_URL = re.compile(r"^https://([^/:]+)(?::([0-9]+))?(?:/.*)?$")
 ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
+# What nginx would read as its own syntax inside a double-quoted string: the
+# quote that ends it, an escape, a variable, a control character (a newline).
+NOT_IN_HEADER = re.compile(r'["\\$\x00-\x1f\x7f]')
+TIME_OF_DAY = re.compile(r"^([01][0-9]|2[0-3]):[0-5][0-9]$")
 
 
 def whole_number(value):
@@ -77,6 +84,10 @@ def whole_number(value):
     if isinstance(value, str) and re.fullmatch(r"-?[0-9]+", value.strip()):
         return int(value)
     return None
+
+
+def is_user_name(value):
+    return isinstance(value, str) and USER_NAME.match(value) is not None
 
 
 def is_path(value):
@@ -110,7 +121,7 @@ CHECKS = {
         "'{value}' is not a valid host name (lower-case letters, digits, dots and hyphens)",
     ),
     "user_name": (
-        lambda value: isinstance(value, str) and USER_NAME.match(value) is not None,
+        is_user_name,
         "'{value}' is not a user name (at most 32 lower-case letters, digits, _ and -,"
         " starting with a letter or _)",
     ),
@@ -126,6 +137,10 @@ CHECKS = {
     ),
     "email": (is_email, "'{value}' is not an e-mail address"),
     "https_url": (is_https_url, "'{value}' is not an https:// URL (https://, a host name, a port)"),
+    "time_of_day": (
+        lambda value: isinstance(value, str) and TIME_OF_DAY.match(value) is not None,
+        "'{value}' is not a time of day (HH:MM)",
+    ),
     "size": (
         lambda value: isinstance(value, (str, int)) and SIZE.match(str(value)) is not None,
         "'{value}' is not a size (bytes, or a whole number and K, M, G or T)",
@@ -208,6 +223,29 @@ def private_ports_problem(value):
     return None
 
 
+def user_names_problem(value):
+    if not isinstance(value, list):
+        return f"({value}) is not a list of user names"
+    bad = [name for name in value if not is_user_name(name)]
+    if not bad:
+        return None
+    return (
+        f"holds {', '.join(repr(name) for name in bad)}: not a user name (at most 32"
+        " lower-case letters, digits, _ and -, starting with a letter or _)"
+    )
+
+
+def header_value_problem(value):
+    if not isinstance(value, str):
+        return f"({value!r}) is not a string"
+    if NOT_IN_HEADER.search(value):
+        return (
+            f'({value!r}) holds ", \\, $ or a control character (a newline),'
+            " which nginx would read as its own configuration"
+        )
+    return None
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -236,6 +274,10 @@ def problem_of(kind, value, *least):
         return batch_size_problem(value)
     if kind == "private_ports":
         return private_ports_problem(value)
+    if kind == "user_names":
+        return user_names_problem(value)
+    if kind == "header_value":
+        return header_value_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

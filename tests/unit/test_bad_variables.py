@@ -39,6 +39,13 @@ from ansible_collections.superlists_ops.django.plugins.filter.bad_variables impo
         ("env_names", ["DATABASE_PASSWORD", "_X", "API_KEY_2"]),
         ("env_names", {"DATABASE_PASSWORD": "s3cret", "SENTRY_DSN": ""}),
         ("env_names", {}),
+        ("user_names", ["elspeth", "deploy_2"]),
+        ("user_names", []),
+        ("header_value", "default-src 'self'; img-src 'self' data:"),
+        ("header_value", "camera=(), geolocation=(self)"),
+        ("header_value", ""),
+        ("time_of_day", "04:00"),
+        ("time_of_day", "23:59"),
     ],
 )
 def test_a_right_value_is_not_named(kind, value):
@@ -95,6 +102,16 @@ def test_a_right_value_is_not_named(kind, value):
         ("env_names", ["A-B"], "['A-B']"),
         ("env_names", [""], "['']"),
         ("env_names", "DATABASE_PASSWORD", "is not a list of environment variable names"),
+        ("user_names", ["elspeth", "Bad User"], "holds 'Bad User': not a user name"),
+        ("user_names", "elspeth", "is not a list of user names"),
+        ("header_value", "default-src 'self'\"; return 200", 'holds ", \\, $ or a control'),
+        ("header_value", "default-src 'self';\nadd_header X y", 'holds ", \\, $ or a control'),
+        ("header_value", "default-src $host", 'holds ", \\, $ or a control'),
+        ("header_value", "default-src \\", 'holds ", \\, $ or a control'),
+        ("header_value", ["default-src 'self'"], "is not a string"),
+        ("time_of_day", "4am", "is not a time of day (HH:MM)"),
+        ("time_of_day", "24:00", "is not a time of day (HH:MM)"),
+        ("time_of_day", '04:00"; x', "is not a time of day (HH:MM)"),
     ],
 )
 def test_a_wrong_value_is_named_with_its_problem(kind, value, problem):
