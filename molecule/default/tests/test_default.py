@@ -161,7 +161,9 @@ def ask():
             together.wait()
             request = f"GET {path} HTTP/1.1\\r\\nHost: {name}\\r\\nConnection: close\\r\\n\\r\\n"
             tls.sendall(request.encode())
-            statuses.append(int(tls.recv(64).split()[1]))
+            # No answer (0): nginx closed the connection.
+            status_line = tls.recv(64).split()
+            statuses.append(int(status_line[1]) if status_line else 0)
 
 threads = [threading.Thread(target=ask) for _ in range(count)]
 for thread in threads:
