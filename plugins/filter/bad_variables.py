@@ -44,7 +44,8 @@ description:
     seconds a switch waits for its confirm, positive and, for a roll of several batches
     - the list's third item - no shorter than the roll can take: the batches times a
     batch's health check, with as many retries as the fourth item, and the load
-    balancer's drain wait, the fifth)."
+    balancer's drain wait, the fifth), C(user_names) (a list of user names),
+    C(time_of_day) (C(HH:MM), 00:00 to 23:59)."
 options:
   _input:
     description: >-
@@ -92,9 +93,11 @@ PYTHON_NAME = r"[A-Za-z_][A-Za-z0-9_]*"
 WSGI_APP = re.compile(rf"{PYTHON_NAME}(\.{PYTHON_NAME})*(:{PYTHON_NAME}(\(\))?)?")
 URL_PREFIX = re.compile(r"/([A-Za-z0-9._~-]+/)*")
 # RFC 9110's token, as a header name; a value of visible characters and spaces, but no
-# " or \ (nginx writes it between double quotes, HAProxy too).
+# " or \ (nginx writes it between double quotes, HAProxy too) and no $ (nginx would
+# read a variable there).
 HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-HEADER_VALUE = re.compile(r"[ !#-\[\]-~]*")
+HEADER_VALUE = re.compile(r"[ !#%-\[\]-~]*")
+TIME_OF_DAY = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
 SERVER_NAME = re.compile(r"[A-Za-z0-9._-]+")
 
 
@@ -188,6 +191,10 @@ CHECKS = {
         "{value!r} is not an https:// URL (https://, a host name, a port, a path of letters,"
         " digits and . _ ~ % - /)",
     ),
+    "time_of_day": (
+        lambda value: full_match(TIME_OF_DAY, value),
+        "{value!r} is not a time of day (HH:MM)",
+    ),
     "size": (
         lambda value: isinstance(value, (str, int)) and full_match(SIZE, str(value)),
         "{value!r} is not a size (bytes, or a whole number and K, M, G or T)",
@@ -203,7 +210,7 @@ CHECKS = {
     ),
     "header_value": (
         is_header_value,
-        '{value!r} is not a header value (visible ASCII and spaces, no " or \\)',
+        '{value!r} is not a header value (visible ASCII and spaces, no ", \\ or $)',
     ),
 }
 
@@ -264,7 +271,7 @@ def headers_problem(value):
         if not is_header_value(header_value):
             return (
                 f"holds {header_value!r}, the value of {name}: not visible ASCII and spaces"
-                ' without " or \\'
+                ' without ", \\ or $'
             )
     return None
 
@@ -376,6 +383,18 @@ def confirm_within_problem(value, batches, health_retries, drain):
     )
 
 
+def user_names_problem(value):
+    if not isinstance(value, list):
+        return f"({value}) is not a list of user names"
+    bad = [name for name in value if not full_match(USER_NAME, name)]
+    if not bad:
+        return None
+    return (
+        f"holds {', '.join(repr(name) for name in bad)}: not a user name (at most 32"
+        " lower-case letters, digits, _ and -, starting with a letter or _)"
+    )
+
+
 def count_problem(value, least):
     if whole_number(value) is None:
         return f"({value}) is not a whole number"
@@ -412,6 +431,8 @@ def problem_of(kind, value, *least):
         return app_servers_problem(value)
     if kind == "listen_addresses":
         return listen_addresses_problem(value)
+    if kind == "user_names":
+        return user_names_problem(value)
     if kind not in CHECKS:
         raise ValueError(f"no such kind of value as {kind!r}")
     is_right, problem = CHECKS[kind]

@@ -151,6 +151,36 @@ def test_provision_refuses_a_site_name_that_is_not_a_host_name():
             ["-e", '{"nginx_security_headers": {"X-A { return 200; }": "1"}}'],
             ["nginx_security_headers holds a header name that is not a token"],
         ),
+        (
+            ["-e", """{"nginx_content_security_policy": "default-src 'self'\\"; return 200"}"""],
+            ["nginx_content_security_policy", "is not a header value"],
+        ),
+        (
+            ["-e", '{"nginx_permissions_policy": "camera=()\\nadd_header X y"}'],
+            ["nginx_permissions_policy", "is not a header value"],
+        ),
+        (["-e", "nginx_request_rate=-1"], ["nginx_request_rate (-1) cannot be negative"]),
+        (["-e", "nginx_request_burst=0"], ["nginx_request_burst (0) must be positive"]),
+        (
+            ["-e", "server_unattended_upgrades_reboot_time=4am"],
+            ["server_unattended_upgrades_reboot_time '4am' is not a time of day (HH:MM)"],
+        ),
+        (
+            ["-e", '{"server_ssh_allow_users": ["elspeth", "Bad User"]}'],
+            ["server_ssh_allow_users holds 'Bad User': not a user name"],
+        ),
+        # sshd's settings that would shut Ansible out: the unreachable inventory
+        # connects as elspeth.
+        (["-e", '{"server_ssh_allow_users": []}'], ["server_ssh_allow_users is empty"]),
+        (
+            ["-e", '{"server_ssh_allow_users": ["deploy"]}'],
+            ["server_ssh_allow_users does not name elspeth, the user Ansible connects as"],
+        ),
+        (
+            ["-e", '{"server_ssh_allow_users": ["elspeth", "root"]}'],
+            ["server_ssh_allow_users names root, whom sshd would refuse (PermitRootLogin no)"],
+        ),
+        (["-e", "ansible_password=hunter2"], ["Ansible connects with a password"]),
     ],
 )
 def test_provision_refuses_bad_settings_before_any_server_changes(arguments, messages):
@@ -260,3 +290,14 @@ def test_release_refuses_a_functional_tests_dir_that_is_no_plain_relative_path(d
     assert "release_functional_tests_dir" in output
     assert "is not a relative path of letters, digits" in output
     assert "UNREACHABLE" not in output
+
+
+def test_provision_with_sshd_left_alone_needs_no_ssh_users():
+    code, output = playbook(
+        "playbooks/provision.yml",
+        "-e",
+        '{"server_ssh_allow_users": [], "server_ssh_hardening": false}',
+    )
+
+    assert code != 0
+    assert "UNREACHABLE" in output

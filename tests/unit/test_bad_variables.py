@@ -62,6 +62,13 @@ from ansible_collections.superlists_ops.django.plugins.filter.bad_variables impo
         ("listen_addresses", "localhost,10.0.1.5, fd00::5"),
         ("relative_path", "superlists"),
         ("relative_path", "src/functional_tests-2.x/my_app"),
+        ("user_names", ["elspeth", "deploy_2"]),
+        ("user_names", []),
+        ("header_value", "default-src 'self'; img-src 'self' data:"),
+        ("header_value", "camera=(), geolocation=(self)"),
+        ("header_value", ""),
+        ("time_of_day", "04:00"),
+        ("time_of_day", "23:59"),
     ],
 )
 def test_a_right_value_is_not_named(kind, value):
@@ -183,6 +190,16 @@ def test_a_right_value_is_not_named(kind, value):
         ("relative_path", "/etc", "is not a relative path"),
         ("relative_path", "a//b", "is not a relative path"),
         ("relative_path", "src\n", "is not a relative path"),
+        ("user_names", ["elspeth", "Bad User"], "holds 'Bad User': not a user name"),
+        ("user_names", "elspeth", "is not a list of user names"),
+        ("header_value", "default-src 'self'\"; return 200", "is not a header value"),
+        ("header_value", "default-src 'self';\nadd_header X y", "is not a header value"),
+        ("header_value", "default-src $host", "is not a header value"),
+        ("header_value", "default-src \\", "is not a header value"),
+        ("header_value", ["default-src 'self'"], "is not a header value"),
+        ("time_of_day", "4am", "is not a time of day (HH:MM)"),
+        ("time_of_day", "24:00", "is not a time of day (HH:MM)"),
+        ("time_of_day", '04:00"; x', "is not a time of day (HH:MM)"),
     ],
 )
 def test_a_wrong_value_is_named_with_its_problem(kind, value, problem):

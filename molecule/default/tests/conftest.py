@@ -10,8 +10,9 @@ import yaml
 # The scenarios' shared test helpers (handshake.py).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
 
-SITE_DEFAULTS = Path(__file__).resolve().parents[3] / "roles" / "site" / "defaults" / "main.yml"
-SITE = yaml.safe_load(SITE_DEFAULTS.read_text())
+ROLES = Path(__file__).resolve().parents[3] / "roles"
+SITE = yaml.safe_load((ROLES / "site" / "defaults" / "main.yml").read_text())
+NGINX = yaml.safe_load((ROLES / "nginx" / "defaults" / "main.yml").read_text())
 
 # Requests are made from inside the server, through nginx, as a browser would:
 # over HTTPS by the site's name (which the container resolves to itself), its

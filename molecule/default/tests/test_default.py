@@ -1,10 +1,13 @@
 """The provisioned and deployed server, checked from inside it."""
 
+import base64
+import hashlib
 import json
 import re
 import socket
+import time
 
-from conftest import HTTP_REQUESTS, SITE
+from conftest import HTTP_REQUESTS, NGINX, SITE
 from handshake import handshake
 
 APP_USER = SITE["site_user"]
@@ -118,6 +121,8 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
     "Strict-Transport-Security": "max-age=63072000; includeSubDomains",
+    "Content-Security-Policy": NGINX["nginx_content_security_policy"],
+    "Permissions-Policy": NGINX["nginx_permissions_policy"],
 }
 
 
@@ -126,6 +131,21 @@ def test_every_answer_carries_the_security_headers_once(get, site):
         response = get(path, site)
         for name, value in SECURITY_HEADERS.items():
             assert response["header_lists"].get(name) == [value], (path, name)
+
+
+def test_the_pages_run_under_the_content_security_policy(get, site):
+    # Every inline script of the app's pages (base.html's, which every page
+    # extends) is allowed by its hash, and no page has an inline style or event
+    # handler, which the policy would refuse.
+    policy = get("/", site)["headers"]["Content-Security-Policy"]
+    assert "'unsafe-inline'" not in policy
+    page = get("/", site)["body"]
+    scripts = re.findall(r"<script>(.*?)</script>", page, re.DOTALL)
+    assert scripts, "the page's inline script (base.html) is gone: update this test"
+    for script in scripts:
+        digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+        assert f"'sha256-{digest}'" in policy, script
+    assert not re.search(r"<style|\sstyle=|\son[a-z]+=", page)
 
 
 def test_nginx_names_no_version(get, site):
@@ -141,6 +161,88 @@ def test_posts_past_the_limit_are_refused_while_gets_answer(get, post, site):
     assert answers[0] == 403, answers
     assert 429 in answers, answers
     assert get("/", site)["status"] == 200
+
+
+# Requests sent all at once: `count` connections opened (TLS done), then each
+# sends one GET of `path` at the same moment. The answers' statuses.
+BURST = """
+import socket, ssl, sys, threading
+name, path, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+context = ssl.create_default_context()
+together = threading.Barrier(count)
+statuses = []
+
+def ask():
+    with socket.create_connection(("127.0.0.1", 443), timeout=60) as raw:
+        with context.wrap_socket(raw, server_hostname=name) as tls:
+            together.wait()
+            request = f"GET {path} HTTP/1.1\\r\\nHost: {name}\\r\\nConnection: close\\r\\n\\r\\n"
+            tls.sendall(request.encode())
+            # No answer (0): nginx closed the connection.
+            status_line = tls.recv(64).split()
+            statuses.append(int(status_line[1]) if status_line else 0)
+
+threads = [threading.Thread(target=ask) for _ in range(count)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(*statuses)
+"""
+
+# A load tool at a fixed concurrency, as hey in the end-to-end tests and the
+# bench: `connections` clients, each sending its next GET when the last is answered.
+STEADY_LOAD = """
+import http.client, ssl, sys, threading
+name, connections, each = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+statuses = []
+
+def client():
+    connection = http.client.HTTPSConnection(name, context=ssl.create_default_context(), timeout=60)
+    for _ in range(each):
+        connection.request("GET", "/")
+        response = connection.getresponse()
+        response.read()
+        statuses.append(response.status)
+
+threads = [threading.Thread(target=client) for _ in range(connections)]
+for thread in threads:
+    thread.start()
+for thread in threads:
+    thread.join()
+print(*statuses)
+"""
+
+
+def wait_for_the_request_limit_to_empty():
+    """A client's requests above the rate (the burst, and the queue as long again)
+    drain at the rate: after that, the next test's requests start afresh."""
+    time.sleep(2 * NGINX["nginx_request_burst"] / NGINX["nginx_request_rate"] + 1)
+
+
+def test_a_client_at_fixed_concurrency_is_slowed_never_refused(host, site):
+    # Past its burst, a client's requests wait their turn at nginx_request_rate:
+    # a load of a few connections (the end-to-end tests' hey) never gets a refusal.
+    each = NGINX["nginx_request_burst"]
+    try:
+        answers = host.check_output("python3 -c %s %s 4 %s", STEADY_LOAD, site, str(each))
+        assert answers.split() == ["200"] * (4 * each)
+    finally:
+        wait_for_the_request_limit_to_empty()
+
+
+def test_a_burst_of_gets_past_the_limit_is_refused(host, site):
+    burst = NGINX["nginx_request_burst"]
+    try:
+        for path in ("/", "/static/base.css"):
+            answers = host.check_output("python3 -c %s %s %s %s", BURST, site, path, str(3 * burst))
+            statuses = [int(status) for status in answers.split()]
+            assert set(statuses) <= {200, 429}, (path, statuses)
+            assert statuses.count(200) >= burst, (path, statuses)
+            assert 429 in statuses, (path, statuses)
+            wait_for_the_request_limit_to_empty()
+    finally:
+        wait_for_the_request_limit_to_empty()
 
 
 STALLED_CLIENT = """
@@ -283,3 +385,41 @@ def test_the_firewall_lets_in_http_and_https_and_no_other_port(host):
     finally:
         with host.sudo():
             host.run("systemctl stop firewall-probe")
+
+
+def test_the_firewall_drops_loopback_addresses_from_outside(host):
+    # A packet for 127.0.0.0/8 or ::1 that comes in on a real interface is forged
+    # (a neighbour reaching a service bound to loopback only): dropped.
+    with host.sudo():
+        rules = host.check_output("nft list table inet superlists_firewall")
+    assert 'iifname != "lo" ip daddr 127.0.0.0/8 drop' in rules
+    assert 'iifname != "lo" ip6 daddr ::1 drop' in rules
+
+
+def test_security_updates_install_themselves(host):
+    assert host.package("unattended-upgrades").is_installed
+    for timer in ("apt-daily.timer", "apt-daily-upgrade.timer"):
+        assert host.service(timer).is_enabled, timer
+    settings = host.check_output("apt-config dump")
+    assert 'APT::Periodic::Update-Package-Lists "1";' in settings
+    assert 'APT::Periodic::Unattended-Upgrade "1";' in settings
+    assert 'Unattended-Upgrade::Automatic-Reboot "false";' in settings
+    # The security archive's updates only, not the point releases'.
+    origins = re.findall(r'^Unattended-Upgrade::Origins-Pattern:: "(.*)";$', settings, re.MULTILINE)
+    assert origins == ["origin=Debian,codename=${distro_codename}-security,label=Debian-Security"]
+
+
+def test_sshd_takes_keys_only_and_only_the_deploy_users(host):
+    if not host.package("openssh-server").is_installed:
+        raise AssertionError("openssh-server is missing: scripts/build-base-image installs it")
+    allowed = host.ansible.get_variables()["server_ssh_allow_users"]
+    with host.sudo():
+        assert host.run("sshd -t").rc == 0
+        settings = host.check_output("sshd -T").splitlines()
+        drop_in = host.file("/etc/ssh/sshd_config.d/10-superlists-ops.conf")
+        assert (drop_in.user, drop_in.mode) == ("root", 0o644)
+    for setting in ("passwordauthentication", "kbdinteractiveauthentication", "permitrootlogin"):
+        assert f"{setting} no" in settings, setting
+    assert [line for line in settings if line.startswith("allowusers ")] == [
+        f"allowusers {user}" for user in allowed
+    ]
