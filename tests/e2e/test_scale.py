@@ -9,6 +9,7 @@ import html
 import itertools
 import json
 import re
+import shlex
 import subprocess
 from http.cookies import SimpleCookie
 
@@ -359,6 +360,42 @@ def test_only_the_load_balancer_reaches_the_app_servers_and_only_they_the_databa
     assert not reaches(database, app_server, 80)
     assert not reaches(LOAD_BALANCER, database, 5432)
     assert not reaches(APP_SERVERS[1], app_server, 80)
+
+
+# The app's connection to the database: its libpq settings (shared/env) and its
+# DATABASE_URL, through its own psycopg; the host given, when one is, in place of
+# the URL's. What the server says, or why libpq would not connect.
+APP_CONNECTS = """
+import os, sys, psycopg
+site, host = sys.argv[1], sys.argv[2:]
+for line in open(site + "/shared/env"):
+    if line.startswith("PG"):
+        name, value = line.rstrip("\\n").split("=", 1)
+        os.environ[name] = value
+url = open(site + "/shared/secrets/DATABASE_URL").read().strip()
+try:
+    with psycopg.connect(url, **({"host": host[0]} if host else {})) as connection:
+        row = connection.execute(
+            "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()").fetchone()
+    print("tls" if row[0] else "plain")
+except psycopg.OperationalError as error:
+    print(error)
+"""
+
+
+def app_connects(app_server, *host):
+    python = f"{SITE_DIR}/current/.venv/bin/python"
+    return on(app_server, shlex.join([python, "-c", APP_CONNECTS, SITE_DIR, *host])).strip()
+
+
+def test_the_app_verifies_the_database_servers_certificate():
+    app_server = APP_SERVERS[0]
+    database = "db.scale.superlists.localhost"
+
+    assert app_connects(app_server) == "tls"
+    # By its address, which its certificate (the testbed's CA's) does not name.
+    refused = app_connects(app_server, address(database))
+    assert "does not match host name" in refused, refused
 
 
 def applied(migration):

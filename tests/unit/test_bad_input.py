@@ -301,3 +301,81 @@ def test_provision_with_sshd_left_alone_needs_no_ssh_users():
 
     assert code != 0
     assert "UNREACHABLE" in output
+
+
+# A site on several app servers: its database server, and an app server of it.
+DATABASE_SITE = {
+    "all": {
+        "vars": {
+            "ansible_host": "127.0.0.1",
+            "ansible_port": 9,
+            "nginx_acme_email": "ops@example.test",
+        },
+        "children": {
+            "database_servers": {
+                "hosts": {
+                    "db.example.test": {
+                        "postgresql_password": "a-password-of-24-letters",
+                        "postgresql_clients": ["10.0.0.11"],
+                    }
+                }
+            },
+            "live": {
+                "hosts": {
+                    "app1.example.test": {
+                        "site_name": "example.test",
+                        "django_app_database_server": "db.example.test",
+                        "site_secrets": {
+                            "DATABASE_URL": "postgres://u:p@db.example.test/lists?sslmode=require"
+                        },
+                    }
+                }
+            },
+        },
+    }
+}
+
+
+def database_site_playbook(tmp_path, *args):
+    (tmp_path / "hosts.json").write_text(json.dumps(DATABASE_SITE))
+    run = subprocess.run(
+        ["ansible-playbook", "-i", str(tmp_path / "hosts.json"), *args],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+    )
+    return run.returncode, run.stdout + run.stderr
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], "missing required arguments: postgresql_certificate, postgresql_certificate_key"),
+        (
+            ["-e", "postgresql_certificate=/etc/ssl/db.pem", "-e", "postgresql_certificate_key=k"],
+            "postgresql_certificate is not a PEM certificate (its content, not a path)",
+        ),
+    ],
+)
+def test_a_database_server_without_a_certificate_of_its_own_is_refused(
+    tmp_path, arguments, message
+):
+    code, output = database_site_playbook(
+        tmp_path, "playbooks/provision.yml", "--limit", "db.example.test", *arguments
+    )
+
+    assert code != 0
+    assert message in output
+    assert "UNREACHABLE" not in output
+
+
+@pytest.mark.parametrize("playbook_file", ["playbooks/deploy.yml", "playbooks/provision.yml"])
+def test_an_app_that_would_not_verify_its_database_server_is_refused(tmp_path, playbook_file):
+    code, output = database_site_playbook(
+        tmp_path, playbook_file, "-e", "target=live", "--limit", "app1.example.test"
+    )
+
+    assert code != 0
+    assert "django_app_database_ca is not a PEM certificate (its content, not a path)" in output
+    assert "site_secrets.DATABASE_URL sets sslmode: remove them" in output
+    assert "UNREACHABLE" not in output

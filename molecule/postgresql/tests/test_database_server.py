@@ -12,6 +12,23 @@ def test_postgresql_runs_and_starts_at_boot(host):
     assert host.socket("tcp://0.0.0.0:5432").is_listening
 
 
+def test_the_server_presents_the_certificate_given_and_not_debians_own(host):
+    answer = host.run(
+        "runuser -u postgres -- psql --tuples-only --no-align --command %s",
+        "SELECT current_setting('ssl'), current_setting('ssl_cert_file'),"
+        " current_setting('ssl_key_file')",
+    )
+    assert answer.rc == 0, answer.stderr
+    ssl, certificate, key = answer.stdout.strip().split("|")
+    assert ssl == "on"
+    assert "snakeoil" not in certificate + key
+    issuer = host.check_output("openssl x509 -noout -issuer -nameopt RFC2253 -in %s", certificate)
+    assert issuer == "issuer=CN=superlists-ops molecule CA"
+    with host.sudo():
+        assert host.file(key).user == "postgres"
+        assert host.file(key).mode == 0o600
+
+
 def test_the_password_is_kept_as_a_scram_hash(host):
     answer = host.run(
         "runuser -u postgres -- psql --tuples-only --no-align --command %s",

@@ -3,6 +3,11 @@
 testinfra_hosts = ["superlists-molecule-app"]
 
 DATABASE = "host=superlists-molecule-db dbname=superlists user=superlists"
+# The CA the inventory gives (django_app_database_ca), as the app server keeps it.
+SITE_DIR = "/srv/sites/superlists.localhost"
+DATABASE_CA = f"{SITE_DIR}/shared/database-ca.pem"
+DATABASE_URL_FILE = f"{SITE_DIR}/shared/secrets/DATABASE_URL"
+VERIFIED = f"sslmode=verify-full sslrootcert={DATABASE_CA} channel_binding=require"
 
 
 def psql(host, query, connection=DATABASE, password_file="/root/.pgpass"):
@@ -25,6 +30,66 @@ def test_the_site_role_connects_over_tls_and_owns_its_database(host):
     )
     assert created.rc == 0, created.stderr
     assert created.stdout.strip().endswith("t")
+
+
+def test_the_server_is_verified_and_the_password_bound_to_its_channel(host):
+    answer = psql(
+        host,
+        "SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()",
+        connection=f"{DATABASE} {VERIFIED}",
+    )
+    assert answer.rc == 0, answer.stderr
+    assert answer.stdout.strip() == "t"
+
+
+def test_the_servers_certificate_is_from_the_ca_given(host):
+    answer = host.run(
+        "openssl s_client -starttls postgres -connect superlists-molecule-db:5432"
+        " -CAfile %s -verify_return_error -verify_hostname superlists-molecule-db"
+        " </dev/null",
+        DATABASE_CA,
+    )
+    assert answer.rc == 0, answer.stdout + answer.stderr
+    assert "Verify return code: 0 (ok)" in answer.stdout
+
+
+def test_a_server_reached_by_a_name_not_in_its_certificate_is_refused(host):
+    # Its address: the certificate names only superlists-molecule-db.
+    address = host.check_output("getent hosts superlists-molecule-db").split()[0]
+    answer = psql(
+        host,
+        "SELECT 1",
+        connection=f"host={address} dbname=superlists user=superlists {VERIFIED}",
+    )
+    assert answer.rc != 0
+    assert "does not match host name" in answer.stderr
+
+
+def app_environment(host):
+    with host.sudo():
+        settings = host.file(f"{SITE_DIR}/shared/env").content_string.splitlines()
+    return dict(line.split("=", 1) for line in settings if line.startswith("PG"))
+
+
+def test_the_app_asks_for_a_verified_server_and_channel_binding(host):
+    environment = app_environment(host)
+    assert environment == {
+        "PGSSLMODE": "verify-full",
+        "PGSSLROOTCERT": DATABASE_CA,
+        "PGCHANNELBINDING": "require",
+    }
+    # What the app connects with: its environment and its DATABASE_URL, as its user.
+    with host.sudo():
+        user = host.file(f"{SITE_DIR}/shared/env").group
+        answer = host.run(
+            "runuser -u %s -- env" + " %s" * len(environment) + " sh -c %s",
+            user,
+            *(f"{name}={value}" for name, value in environment.items()),
+            f'psql --no-psqlrc --tuples-only --no-align "$(cat {DATABASE_URL_FILE})"'
+            " --command 'SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()'",
+        )
+    assert answer.rc == 0, answer.stderr
+    assert answer.stdout.strip() == "t"
 
 
 def test_a_connection_without_tls_is_refused(host):
