@@ -309,6 +309,7 @@ DATABASE_SITE = {
         "vars": {
             "ansible_host": "127.0.0.1",
             "ansible_port": 9,
+            "ansible_user": "elspeth",
             "nginx_acme_email": "ops@example.test",
         },
         "children": {
