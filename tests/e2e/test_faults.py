@@ -258,8 +258,10 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     )
     repo.commit("A release live's health check refuses")
 
+    # The failing check ends (4 tries) within CONFIRM_WITHIN: the run, not the
+    # server's own revert, sends the group back.
     with Load(STAGING) as load:
-        run = deploy(repo)
+        run = deploy(repo, "-e", "django_app_health_retries=3")
 
     row(
         "live's health check fails, two sites",
