@@ -339,13 +339,7 @@ DATABASE_SITE = {
 
 def database_site_playbook(tmp_path, *args):
     (tmp_path / "hosts.json").write_text(json.dumps(DATABASE_SITE))
-    run = subprocess.run(
-        ["ansible-playbook", "-i", str(tmp_path / "hosts.json"), *args],
-        cwd=PROJECT,
-        capture_output=True,
-        text=True,
-    )
-    return run.returncode, run.stdout + run.stderr
+    return playbook(*args, inventory=tmp_path / "hosts.json")
 
 
 @pytest.mark.parametrize(
