@@ -385,6 +385,11 @@ PLAIN_HTTP = [
             ]
         }
     ),
+    # A baseline from before 2.0.0 ran every site as one shared user: both trees
+    # deploy as the site's own user that provisioning made (the testbed's names
+    # need no more than site_user_name's dots made underscores).
+    "-e",
+    json.dumps({"site_user": "{{ site_name | replace('.', '_') }}"}),
 ]
 
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
+from ansible_collections.superlists_ops.django.plugins.filter.site_user_name import site_user_name
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
@@ -92,6 +93,11 @@ class Site:
     def dir(self):
         """The site's directory on its server."""
         return f"{SITE_DEFAULTS['site_root']}/{self.name}"
+
+    @property
+    def user(self):
+        """The user the site's app runs as: its own (the site role's default)."""
+        return site_user_name(self.name)
 
     @property
     def service(self):
@@ -262,8 +268,10 @@ def output(process):
     return process.stdout + process.stderr
 
 
-def on_server(host, command, user=SITE_DEFAULTS["site_user"], inventory=INVENTORY):
-    """Run a shell command on a testbed server over SSH (as Ansible does); its stdout."""
+def on_server(host, command, user=None, inventory=INVENTORY):
+    """Run a shell command on a testbed server over SSH (as Ansible does); its stdout.
+    As `user`, by default the app user of the site `host` names."""
+    user = user or site_user_name(host)
     process = subprocess.run(
         [
             "ansible",
@@ -297,13 +305,16 @@ def manage(site, *args, inventory=INVENTORY):
         site.host,
         f"set -a && . {site.dir}/shared/env && set +a"
         f" && cd {site.dir}/current && .venv/bin/python manage.py {' '.join(args)}",
+        user=site.user,
         inventory=inventory,
     )
 
 
 def sql(site, query):
     """Query a site's database with sqlite3 on its server; rows as lists of strings."""
-    rows = on_server(site.host, f"sqlite3 -json {site.dir}/data/db.sqlite3 {query!r}")
+    rows = on_server(
+        site.host, f"sqlite3 -json {site.dir}/data/db.sqlite3 {query!r}", user=site.user
+    )
     return [list(row.values()) for row in json.loads(rows or "[]")]
 
 

@@ -18,10 +18,13 @@ import time
 
 PLAN = "switch.json"
 PROGRAM = ".revert-unconfirmed.py"
+# What the server's last revert did, for the run whose switch it undid (root's alone).
+REVERTED = ".reverted-by-server.json"
 GUARD = "deploy.lock.guard"
 
 # Run by systemd, alone: Python's standard library only.
-REVERT_PROGRAM = r"""
+REVERT_PROGRAM = (
+    r"""
 import fcntl, json, os, shutil, sqlite3, subprocess, sys, tempfile, time
 
 site_dir = sys.argv[1]
@@ -88,6 +91,10 @@ with open(os.path.join(site_dir, "GUARD"), "a") as guard:
     record["outcome"] = f"reverted by the server: not confirmed within {plan['within']} s"
     with open(plan["log"], "a") as log:
         log.write(json.dumps(record) + "\n")
+    reverted = os.path.join(site_dir, ".REVERTED.new")
+    with open(os.open(reverted, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w") as trace:
+        json.dump({name: plan[name] for name in ("token", "back_to", "within")}, trace)
+    os.replace(reverted, os.path.join(site_dir, "REVERTED"))
     lock = plan["lock"]
     try:
         with open(os.path.join(lock, "holder.json")) as holder:
@@ -96,7 +103,10 @@ with open(os.path.join(site_dir, "GUARD"), "a") as guard:
     except (OSError, ValueError):
         pass
     os.unlink(os.path.join(site_dir, "PLAN"))
-""".replace("GUARD", GUARD).replace("PLAN", PLAN)
+""".replace("GUARD", GUARD)
+    .replace("PLAN", PLAN)
+    .replace("REVERTED", REVERTED)
+)
 
 
 def linked_commit(site_dir, name):
@@ -166,6 +176,17 @@ def disarm(site_dir, service, token):
         systemctl("stop", f"{unit(service)}.timer", f"{unit(service)}.service")
         systemctl("reset-failed", f"{unit(service)}.timer", f"{unit(service)}.service")
     return armed
+
+
+def reverted_for(site_dir, token):
+    """What the server's last revert did, when it undid the switch of the run `token`
+    names (back_to, within); {} otherwise."""
+    try:
+        with open(os.path.join(site_dir, REVERTED)) as trace:
+            reverted = json.load(trace)
+    except (OSError, ValueError):
+        return {}
+    return reverted if token and reverted.get("token") == token else {}
 
 
 def read_plan(site_dir):

@@ -15,7 +15,11 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock 
     LockLost,
     held,
 )
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import arm, disarm
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    disarm,
+    reverted_for,
+)
 
 DOCUMENTATION = r"""
 ---
@@ -123,6 +127,15 @@ health:
   description: What the restart and the last request gave, for messages.
   type: str
   returned: always
+reverted_by_server:
+  description: When a switch back finds that the server's own revert (its
+    O(confirm_within) ran out) already put the release back and released the lock,
+    what happened; the module then changes nothing and only checks the site.
+  type: str
+  returned: when the server reverted first
+  sample: >-
+    the server's own revert put release 0123456789ab back first
+    (the switch was not confirmed within 300 s)
 """
 
 REQUEST_TIMEOUT = 5
@@ -286,6 +299,34 @@ def switch_and_serve(params):
     return changed, healthy, health
 
 
+def after_the_servers_revert(params):
+    """A switch back that lost its lock to the server's own revert, which already put
+    this release back (its timer ran out while the run checked the new one): the
+    module's answer, with the site checked, nothing changed; {} for any other loss."""
+    reverted = reverted_for(params["site_dir"], params["lock_token"])
+    if not reverted or reverted["back_to"] != params["release"]:
+        return {}
+    healthy, health = True, "not checked"
+    if params.get("health_url"):
+        healthy, health = wait_until_serving(
+            params["health_url"],
+            params["health_host"],
+            params["health_header"],
+            params["release"],
+            params["health_retries"],
+            params["health_headers"],
+        )
+    return {
+        "changed": False,
+        "healthy": healthy,
+        "health": health,
+        "reverted_by_server": (
+            f"the server's own revert put release {params['release'][:12]} back first"
+            f" (the switch was not confirmed within {reverted['within']} s)"
+        ),
+    }
+
+
 def main():
     module = AnsibleModule(
         argument_spec={
@@ -318,6 +359,9 @@ def main():
             switched = True
             changed, healthy, health = switch_and_serve(params)
     except LockLost as error:
+        answer = {} if switched else after_the_servers_revert(params)
+        if answer:
+            module.exit_json(**answer)
         module.fail_json(msg=f"{error}{'' if switched else '; nothing was switched'}")
     module.exit_json(changed=changed or bool(params["service"]), healthy=healthy, health=health)
 

@@ -191,7 +191,6 @@ def test_killed_right_after_the_switch_the_server_goes_back_by_itself(repo):
     assert serving(repo)[1] == new
 
 
-# Unrun when written (audit point 5: no containers then); the lead runs it.
 def test_a_run_that_meets_a_switch_waiting_for_the_servers_revert_says_so(repo):
     before = serving(repo)
     new = repo.commit("Switched, then the control node died; run again at once")
@@ -245,7 +244,16 @@ def test_a_server_lost_during_the_switch_the_group_goes_back(repo, tmp_path):
     assert serving(repo) == (new, new)
 
 
-def test_a_site_that_does_not_serve_sends_the_group_back(repo):
+# With 3 retries the failing check ends (4 s) within CONFIRM_WITHIN: the run sends
+# the group back. With 20 (a check of 23 s) the server's own revert of live goes
+# first, and the run's switch back says so rather than failing on the lock the
+# server released.
+@pytest.mark.parametrize(
+    "health_retries, server_went_first",
+    [(3, False), (20, True)],
+    ids=["the run goes back", "the server went back first"],
+)
+def test_a_site_that_does_not_serve_sends_the_group_back(repo, health_retries, server_went_first):
     before = serving(repo)
     text = a_list(STAGING)
     hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
@@ -258,19 +266,19 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     )
     repo.commit("A release live's health check refuses")
 
-    # The failing check ends (4 tries) within CONFIRM_WITHIN: the run, not the
-    # server's own revert, sends the group back.
     with Load(STAGING) as load:
-        run = deploy(repo, "-e", "django_app_health_retries=3")
+        run = deploy(repo, "-e", f"django_app_health_retries={health_retries}")
 
     row(
-        "live's health check fails, two sites",
+        f"live's health check fails, two sites ({health_retries} retries)",
         "the old release, on both",
         load,
         kept(STAGING, text),
         "free",
     )
     assert run.returncode != 0 and "did not serve on every host of the play" in output(run)
+    assert ("the server's own revert put release" in output(run)) == server_went_first
+    assert "no longer holds" not in output(run)
     assert (STAGING.serving(), LIVE.serving()) == before
     assert not lock(STAGING) and not lock(LIVE)
     assert kept(STAGING, text) and load.report.failed == 0, load.report
@@ -279,7 +287,6 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo):
     assert serving(repo) == (repo.head(), repo.head())
 
 
-# Unrun when written (audit point 5: no containers then); the lead runs it.
 def test_a_first_release_that_does_not_serve_is_taken_out_and_the_next_run_is_not_blocked(repo):
     serving(repo)
     # Live's next deploy is its first: no release serves, as on a new server.

@@ -78,7 +78,7 @@ def test_a_secret_reaches_the_app_from_its_file_only_and_goes_when_dropped(repo)
 
     assert deploy.returncode == 0, output(deploy)
     assert value not in output(deploy)
-    user = SITE_DEFAULTS["site_user"]
+    user = LIVE.user
     assert on_server(LIVE.name, f"stat -c '%U:%G %a' {secret_file}", "root") == f"root:{user} 640"
     assert on_server(LIVE.name, f"cat {secret_file}", "root") == value
     assert (

@@ -186,3 +186,25 @@ def test_management_commands_run_in_the_served_release_under_the_lock(project):
     assert refused.returncode != 0 and "a deploy since now" in output(refused)
     assert "Superuser created successfully." in output(ran)
     assert sql(LIVE, f"SELECT count(*) FROM auth_user WHERE username = '{user}'") == [[1]]
+
+
+def test_its_sites_run_as_their_own_users_and_see_nothing_of_superlists(project):
+    # On each server (Debian 12, Debian 13): this project's site beside superlists'.
+    connect = "import socket, sys; socket.socket(socket.AF_UNIX).connect(sys.argv[1])"
+    for mine, theirs in ((STAGING, SUPERLISTS_STAGING), (LIVE, SUPERLISTS_LIVE)):
+        assert mine.user != theirs.user
+
+        def as_app(command, mine=mine):
+            return on_server(mine.host, f"{command} 2>&1 || true", mine.user)
+
+        for path in ("shared/secret_key", "shared/env", "data/db.sqlite3"):
+            assert as_app(f"test -r {mine.dir}/{path} && echo mine") == "mine", path
+            assert "Permission denied" in as_app(f"head -c 1 {theirs.dir}/{path}"), path
+        assert "Permission denied" in as_app(f"ls {theirs.dir}")
+        assert "PermissionError" in as_app(f"python3 -c '{connect}' /run/{theirs.service}.sock")
+        # What its app server sees of the sites' root, through its mount namespace
+        # (which only its own user may look into: root here lacks CAP_SYS_PTRACE).
+        unit = f"{mine.service}.service"
+        main_pid = as_root(mine, f"systemctl show --value --property MainPID {unit}")
+        sites_root = mine.dir.rsplit("/", 1)[0]
+        assert as_app(f"ls -A /proc/{main_pid}/root{sites_root}").split() == [mine.name]

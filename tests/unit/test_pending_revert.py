@@ -3,6 +3,8 @@ only the run that armed it settles it, a run that finds one waiting says so, and
 confirm that finds nothing armed is a failure."""
 
 import json
+import subprocess
+import sys
 import time
 
 import pytest
@@ -208,3 +210,49 @@ def test_release_switch_refuses_to_void_another_runs_revert_before_anything_chan
         release_switch.guard(params)
 
     assert (site / switch_guard.PLAN).exists()
+
+
+# The server's revert ran before the failing run's own switch back (its timer ran out
+# while the run checked the release): the run says the server put the release back.
+
+
+def test_a_switch_back_after_the_servers_own_revert_says_so_and_changes_nothing(site):
+    serving(site, COMMIT)
+    serving(site, NEXT)  # the release that did not serve
+    lock = str(site / "deploy.lock")
+    deploy_lock.take(lock, {**holder("alice"), "lease": 600})
+    plan = {
+        "back_to": COMMIT,
+        "back_previous": "",
+        "token": "token-of-alice",
+        "lock": lock,
+        "log": str(site / "deploys.log"),
+        "record": {"commit": NEXT},
+        "service": "app",
+        "within": 15,
+        "armed_at": time.time() - 20,
+    }
+    (site / switch_guard.PLAN).write_text(json.dumps(plan))
+    program = site / switch_guard.PROGRAM
+    program.write_text(switch_guard.REVERT_PROGRAM)
+    subprocess.run([sys.executable, str(program), str(site)], check=True, capture_output=True)
+    params = {
+        "site_dir": str(site),
+        "release": COMMIT,
+        "previous": "",
+        "service": "",
+        "lock": lock,
+        "lock_token": "token-of-alice",
+    }
+
+    answer = release_switch.after_the_servers_revert(params)
+
+    assert answer["changed"] is False and answer["healthy"]
+    assert answer["reverted_by_server"] == (
+        f"the server's own revert put release {COMMIT[:12]} back first"
+        " (the switch was not confirmed within 15 s)"
+    )
+    assert release_switch.link_target(str(site / "current")).endswith(COMMIT)
+    # Another run's token, or a revert to another release: not this run's switch back.
+    assert release_switch.after_the_servers_revert({**params, "lock_token": "token-of-bob"}) == {}
+    assert release_switch.after_the_servers_revert({**params, "release": NEXT}) == {}

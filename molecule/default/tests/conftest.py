@@ -7,8 +7,14 @@ from pathlib import Path
 import pytest
 import yaml
 
-# The scenarios' shared test helpers (handshake.py).
+# The scenarios' shared test helpers (handshake.py), and this collection's
+# own code (the filter that names a site's user).
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "shared"))
+sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "collections"))
+
+from ansible_collections.superlists_ops.django.plugins.filter.site_user_name import (  # noqa: E402
+    site_user_name,
+)
 
 ROLES = Path(__file__).resolve().parents[3] / "roles"
 SITE = yaml.safe_load((ROLES / "site" / "defaults" / "main.yml").read_text())
@@ -53,6 +59,12 @@ def site(host):
 def site_dir(site):
     """Where the site lives: the site role's default, read from it."""
     return f"{SITE['site_root']}/{site}"
+
+
+@pytest.fixture
+def app_user(site):
+    """The user the site's app runs as: the site role's default, its own per site."""
+    return site_user_name(site)
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import time
 from conftest import HTTP_REQUESTS, NGINX, SITE
 from handshake import handshake
 
-APP_USER = SITE["site_user"]
 RELEASE_HEADER = SITE["site_release_header"]
 
 
@@ -26,12 +25,12 @@ def test_app_server_is_active_and_enabled(host, service):
         assert host.service(unit).is_enabled, unit
 
 
-def test_app_server_does_not_run_as_root(host, service):
+def test_app_server_does_not_run_as_root(host, service, app_user):
     unit = f"{service}.service"
     main_pid = host.check_output(f"systemctl show --value --property MainPID {unit}")
     users = host.check_output(f"ps -o user= --pid {main_pid} --ppid {main_pid}").split()
     assert len(users) >= 2, "expected a master and its workers"
-    assert set(users) == {APP_USER}
+    assert set(users) == {app_user}
 
 
 def test_app_server_sandbox_is_rated_safe(host, service):
@@ -42,10 +41,10 @@ def test_app_server_sandbox_is_rated_safe(host, service):
     assert exposure <= 2.0, report
 
 
-def test_socket_is_only_for_the_app_user_and_nginx(host, service):
+def test_socket_is_only_for_the_app_user_and_nginx(host, service, app_user):
     socket = host.file(f"/run/{service}.sock")
     assert socket.is_socket
-    assert socket.user == APP_USER
+    assert socket.user == app_user
     assert socket.group == "www-data"
     assert socket.mode == 0o660
 
@@ -269,10 +268,10 @@ def test_debug_is_off(get, site):
     assert "URLconf" not in response["body"]
 
 
-def test_settings_and_secret_key_are_readable_by_the_app_not_writable(host, site_dir):
+def test_settings_and_secret_key_are_readable_by_the_app_not_writable(host, site_dir, app_user):
     for name in ("env", "secret_key"):
         settings = host.file(f"{site_dir}/shared/{name}")
-        assert (settings.user, settings.group, settings.mode) == ("root", APP_USER, 0o640), name
+        assert (settings.user, settings.group, settings.mode) == ("root", app_user, 0o640), name
 
 
 def test_backups_and_static_files_are_out_of_the_apps_reach(host, site_dir):
@@ -294,11 +293,11 @@ def test_secret_key_is_in_no_log(host, site_dir):
     assert key not in host.check_output("journalctl --no-pager --output=cat")
 
 
-def test_database_lives_outside_the_releases(host, site_dir):
+def test_database_lives_outside_the_releases(host, site_dir, app_user):
     with host.sudo():
         database = host.file(f"{site_dir}/data/db.sqlite3")
         assert database.exists
-        assert database.user == APP_USER
+        assert database.user == app_user
     current = host.file(f"{site_dir}/current").linked_to
     assert current.startswith(f"{site_dir}/releases/")
 
