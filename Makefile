@@ -73,7 +73,8 @@ docs: venv  ## write each role's variables into its README, from its argument sp
 	scripts/role-docs
 
 bench: testbed testbed-scale  ## measure deploys and downtime on both testbeds (BENCH_ARGS="--baseline REV" compares)
-	python tests/bench.py $(BENCH_ARGS)
+	# The tests' helpers read the collection's own code (the site user's name).
+	PYTHONPATH=collections python tests/bench.py $(BENCH_ARGS)
 
 debian-packages:
 	scripts/ensure-debian-packages $(DEBIAN_PACKAGES)

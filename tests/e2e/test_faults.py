@@ -5,6 +5,7 @@ release that served; a list made before is still there; the lock is free or
 taken over by the next run; and the next deploy succeeds. Processes are ended by
 their own process group, never by name."""
 
+import contextlib
 import json
 import os
 import re
@@ -103,6 +104,27 @@ def serving(repo, *args):
     run = deploy(repo, *args)
     assert run.returncode == 0, output(run)
     return STAGING.serving(), LIVE.serving()
+
+
+@contextlib.contextmanager
+def live_health_check_refuses(repo, message):
+    """Commit (`message`) an inventory whose live site checks a page that does not
+    exist, so that every release fails live's health check; the inventory as it was
+    committed again at the end, whatever happened."""
+    hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
+    inventory = hosts.read_text()
+    hosts.write_text(
+        inventory.replace(
+            "testbed_debian: trixie",
+            "testbed_debian: trixie\n              site_health_path: /no-such-page",
+        )
+    )
+    repo.commit(message)
+    try:
+        yield
+    finally:
+        hosts.write_text(inventory)
+        repo.commit("Live's health check as it was")
 
 
 def row(fault, served, load, data_kept, lock_state):
@@ -256,17 +278,8 @@ def test_a_server_lost_during_the_switch_the_group_goes_back(repo, tmp_path):
 def test_a_site_that_does_not_serve_sends_the_group_back(repo, health_retries, server_went_first):
     before = serving(repo)
     text = a_list(STAGING)
-    hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
-    inventory = hosts.read_text()
-    hosts.write_text(
-        inventory.replace(
-            "testbed_debian: trixie",
-            "testbed_debian: trixie\n              site_health_path: /no-such-page",
-        )
-    )
-    repo.commit("A release live's health check refuses")
-
-    with Load(STAGING) as load:
+    refusing = live_health_check_refuses(repo, "A release live's health check refuses")
+    with refusing, Load(STAGING) as load:
         run = deploy(repo, "-e", f"django_app_health_retries={health_retries}")
 
     row(
@@ -282,8 +295,6 @@ def test_a_site_that_does_not_serve_sends_the_group_back(repo, health_retries, s
     assert (STAGING.serving(), LIVE.serving()) == before
     assert not lock(STAGING) and not lock(LIVE)
     assert kept(STAGING, text) and load.report.failed == 0, load.report
-    hosts.write_text(inventory)
-    repo.commit("Live's health check as it was")
     assert serving(repo) == (repo.head(), repo.head())
 
 
@@ -295,17 +306,8 @@ def test_a_first_release_that_does_not_serve_is_taken_out_and_the_next_run_is_no
         f"rm {LIVE.dir}/current {LIVE.dir}/previous; systemctl stop {LIVE.service}",
         "root",
     )
-    hosts = repo.path / "inventories" / "testbed" / "hosts.yml"
-    inventory = hosts.read_text()
-    hosts.write_text(
-        inventory.replace(
-            "testbed_debian: trixie",
-            "testbed_debian: trixie\n              site_health_path: /no-such-page",
-        )
-    )
-    repo.commit("A first release live's health check refuses")
-
-    run = deploy(repo, "--limit", "live")
+    with live_health_check_refuses(repo, "A first release live's health check refuses"):
+        run = deploy(repo, "--limit", "live")
 
     said = output(run)
     assert run.returncode != 0 and "This was the site's first release" in said, said
@@ -314,8 +316,6 @@ def test_a_first_release_that_does_not_serve_is_taken_out_and_the_next_run_is_no
     assert "current" not in listing and "switch.json" not in listing
     assert "deploy.lock" not in listing
     assert last_record(LIVE)["outcome"] == "failed"
-    hosts.write_text(inventory)
-    repo.commit("Live's health check as it was")
     # At once, provisioning first: nothing waits for the server, no lock is left.
     again = repo.playbook(
         "playbooks/site.yml", "--limit", "live", "-e", f"django_app_confirm_within={CONFIRM_WITHIN}"
