@@ -102,11 +102,11 @@ DEPLOY_SECRETS = """
   vars_files:
     - {project}/roles/django_app/vars/main.yml
   vars:
-    django_app_user: root
+    site_user: root
   tasks:
     - name: Read the state
       superlists_ops.django.release_state:
-        site_dir: "{{{{ django_app_site_dir }}}}"
+        site_dir: "{{{{ site_dir }}}}"
         secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
         secrets: "{{{{ site_secrets }}}}"
       register: __django_app_state
@@ -115,7 +115,7 @@ DEPLOY_SECRETS = """
       when: not __django_app_state.secrets_current
     - name: Read the state again
       superlists_ops.django.release_state:
-        site_dir: "{{{{ django_app_site_dir }}}}"
+        site_dir: "{{{{ site_dir }}}}"
         secrets_dir: "{{{{ __django_app_secrets_dir }}}}"
         secrets: "{{{{ site_secrets }}}}"
       register: after
@@ -157,7 +157,7 @@ def deploy_secrets(tmp_path, site, secrets):
     run = subprocess.run(
         ["ansible-playbook", "-i", "localhost,", "-c", "local", "-v", "--diff", str(playbook),
          "-e", f"ansible_python_interpreter={interpreter}",
-         "-e", json.dumps({"django_app_site_dir": str(site), "site_secrets": secrets})],
+         "-e", json.dumps({"site_dir": str(site), "site_secrets": secrets})],
         cwd=PROJECT, capture_output=True, text=True,
         env={**os.environ, "ANSIBLE_LOCAL_TEMP": str(local), "ANSIBLE_REMOTE_TEMP": str(remote),
              "TMPDIR": str(system)},
@@ -253,7 +253,7 @@ def run_manage(tmp_path, no_log):
     variables = {
         "site_name": "example.com",
         "site_dir": str(site),
-        "django_app_user": "root",
+        "site_user": "root",
         "site_secrets": secrets,
         "django_app_manage_command": COMMAND,
         "django_app_manage_no_log": no_log,
