@@ -218,6 +218,16 @@ def test_a_variable_no_longer_read_is_refused_naming_its_new_name(playbook_file,
     assert "UNREACHABLE" not in output
 
 
+def test_a_management_command_refuses_a_variable_no_longer_read_before_the_lock():
+    code, output = playbook(
+        "playbooks/manage.yml", "-e", "django_app_manage_command=check", "-e", "gunicorn_user=x"
+    )
+
+    assert code != 0
+    assert "gunicorn_user is no longer read: set site_user instead" in output
+    assert "UNREACHABLE" not in output
+
+
 # The load balancer's play runs before the sites' checks: its role checks its own.
 @pytest.mark.parametrize(
     ("old", "new"), [("haproxy_http_port", "site_http_port"), ("haproxy_site_name", "site_name")]
