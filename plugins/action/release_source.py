@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Action plugin: on the control node, what a deploy or a release takes from git.
 
 Runs only on the control node (no round trip to a server): the app's repository,

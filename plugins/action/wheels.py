@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Action plugin: the app's requirements as wheels for the servers' Python, built on
 the control node, once per set of requirements and Python.
 

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """The documentation of the options through which a module that works under a
 site's deploy lock renews its lease."""
 

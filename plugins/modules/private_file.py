@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: write a secret to a file on the server, through no temporary file
 on the control node or in Ansible's temporary directories."""
 
@@ -16,6 +18,7 @@ from ansible.module_utils.basic import AnsibleModule
 DOCUMENTATION = r"""
 ---
 module: private_file
+version_added: 2.0.0
 short_description: Write a secret (a key, a password) to a file on the server
 description:
   - Writes O(content) to O(path), owned by O(owner) and O(group) with O(mode), when the
@@ -62,6 +65,26 @@ options:
     default: "0600"
 notes:
   - Supports check mode, in which nothing is written.
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+    details:
+      - The value is a secret, never shown, nor is a diff of it.
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Says whether the site's secrets on the server hold the inventory's.
+  - name: ANSIBLE_PIPELINING
+    description: The setting that keeps a module's arguments out of temporary files.
+    link: https://docs.ansible.com/ansible/latest/reference_appendices/config.html#ansible-pipelining
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -86,6 +109,7 @@ path:
   description: The file.
   type: str
   returned: always
+  sample: /srv/sites/example.com/shared/secrets/DATABASE_PASSWORD
 """
 
 KEY_CHARACTERS = string.ascii_letters + string.digits

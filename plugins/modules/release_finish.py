@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: end a deploy - record it, remove what is no longer kept, unlock."""
 
 import glob
@@ -17,6 +19,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard
 DOCUMENTATION = r"""
 ---
 module: release_finish
+version_added: 1.0.0
 short_description: Record a deploy, remove old releases, release the deploy lock
 description:
   - Ends a deploy or a rollback that took the site's lock, whether it went well or not,
@@ -86,6 +89,25 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Takes the deploy lock that this module releases.
+  - module: superlists_ops.django.release_switch
+    description: Arms the server's revert that O(confirm) disarms.
+  - module: superlists_ops.django.revert_guard
+    description: Arms the server's revert before a rollback changes the database.
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -107,11 +129,15 @@ removed:
   type: list
   elements: str
   returned: always
+  sample:
+    - /srv/sites/example.com/releases/89abcdef0123456789abcdef0123456789abcdef
+    - /srv/sites/example.com/venvs/0f1e2d3c4b5a6978
 left_to_the_server:
   description: Whether a switch this run armed and did not confirm is left to the
     server's revert (which records it and releases the lock).
   type: bool
   returned: always
+  sample: false
 """
 
 

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: make a release directory ready to go live, in one round trip."""
 
 import json
@@ -23,6 +25,7 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.django_comma
 DOCUMENTATION = r"""
 ---
 module: release_prepare
+version_added: 1.0.0
 short_description: Lay out a release, collect its static files, list its migrations, check it
   for production
 description:
@@ -115,8 +118,35 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
+  - superlists_ops.django.attributes.action
   - superlists_ops.django.settings
   - superlists_ops.django.lock
+attributes:
+  check_mode:
+    support: none
+    details:
+      - The module does not run in check mode; the action plugin still builds
+        O(artifact) on the control node when it is missing.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+  action:
+    support: full
+seealso:
+  - module: superlists_ops.django.release_source
+    description: Finds the commit to deploy.
+  - module: superlists_ops.django.release_state
+    description: Says whether the release is complete on the server already.
+  - module: superlists_ops.django.release_switch
+    description: Switches the site to the release once it is prepared.
+  - name: Django's deployment checklist
+    description: What C(manage.py check --deploy) checks.
+    link: https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -141,6 +171,7 @@ migrations_pending:
     (always true without O(plan), for a new database gets them all).
   type: bool
   returned: always
+  sample: true
 unsafe_migrations:
   description: With O(plan), each migration the release would apply that the code
     serving now cannot live with (it drops or renames a column or table, or adds a NOT
