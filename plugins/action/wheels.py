@@ -143,14 +143,14 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, options = self.validate_argument_spec(
+        options = self.validate_argument_spec(
             argument_spec={
                 "requirements": {"type": "str", "required": True},
                 "requirements_hash": {"type": "str", "required": True},
                 "python": {"type": "dict", "required": True},
                 "cache_dir": {"type": "path", "required": True},
             }
-        )
+        )[1]
         target = Target(**options["python"])
         path, built = wheels(
             options["cache_dir"],

@@ -3,20 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: run manage.py in a release, as the app user, with its settings."""
 
-import json
-from urllib.parse import unquote, urlsplit
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    manage,
-    problem,
-)
-
 DOCUMENTATION = r"""
 ---
 module: manage
@@ -120,6 +106,20 @@ rc:
   sample: 0
 """
 
+import json
+from urllib.parse import unquote, urlsplit
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    manage,
+    problem,
+)
+
 MASK = "********"
 # Shorter values are left: masking them would mask the same characters everywhere.
 SHORTEST_MASKED = 4
@@ -165,7 +165,8 @@ def main():
             "settings": {"type": "json", "default": "{}", "no_log": True},
             "settings_from_files": {"type": "dict", "default": {}},
             "argv": {"type": "list", "elements": "str", "required": True},
-            "secret_files": {"type": "list", "elements": "path", "default": []},
+            # Paths to secrets, not secrets.
+            "secret_files": {"type": "list", "elements": "path", "default": [], "no_log": False},
             "changed": {"type": "bool", "default": True},
             **LOCK_OPTIONS,
         },

@@ -4,17 +4,6 @@
 """Ansible module: write a secret to a file on the server, through no temporary file
 on the control node or in Ansible's temporary directories."""
 
-import grp
-import hmac
-import os
-import pwd
-import secrets
-import stat
-import string
-import tempfile
-
-from ansible.module_utils.basic import AnsibleModule
-
 DOCUMENTATION = r"""
 ---
 module: private_file
@@ -112,12 +101,23 @@ path:
   sample: /srv/sites/example.com/shared/secrets/DATABASE_PASSWORD
 """
 
+import grp
+import hmac
+import os
+import pwd
+import secrets
+import stat
+import string
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
+
 KEY_CHARACTERS = string.ascii_letters + string.digits
 KEY_LENGTH = 64
 
 
 def make_key():
-    return "".join(secrets.choice(KEY_CHARACTERS) for _ in range(KEY_LENGTH))
+    return "".join(secrets.choice(KEY_CHARACTERS) for _position in range(KEY_LENGTH))
 
 
 def holds(path, content):

@@ -3,28 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: run a release's migrations on a copy of the site's database."""
 
-import json
-import os
-import pwd
-import re
-import shutil
-import tempfile
-from urllib.parse import urlsplit, urlunsplit
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    manage,
-    problem,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    copy_database,
-)
-
 DOCUMENTATION = r"""
 ---
 module: rehearse_migrations
@@ -139,6 +117,28 @@ error:
   returned: always
   sample: "django.db.utils.IntegrityError: UNIQUE constraint failed: lists_item.text"
 """
+
+import json
+import os
+import pwd
+import re
+import shutil
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    manage,
+    problem,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    copy_database,
+)
 
 APPLYING = re.compile(r"Applying (\S+)\.\.\.")
 

@@ -3,19 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: end a deploy - record it, remove what is no longer kept, unlock."""
 
-import glob
-import json
-import os
-import shutil
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    armed_by,
-    disarm,
-    read_plan,
-)
-
 DOCUMENTATION = r"""
 ---
 module: release_finish
@@ -42,7 +29,8 @@ options:
     type: path
     required: true
   token:
-    description: The token of the lock's holder (release_state's RV(lock.holder)); a lock
+    description: The token of the lock's holder (the C(token) of the C(holder) in release_state's
+      RV(superlists_ops.django.release_state#module:lock)); a lock
       someone else holds is left alone.
     type: str
     required: true
@@ -139,6 +127,19 @@ left_to_the_server:
   returned: always
   sample: false
 """
+
+import glob
+import json
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    armed_by,
+    disarm,
+    read_plan,
+)
 
 
 def append_record(log, record):

@@ -3,25 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: make a release directory ready to go live, in one round trip."""
 
-import json
-import os
-import pwd
-import shutil
-import tarfile
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    DjangoCommandFailed,
-    call_commands,
-    reported_checks,
-)
-
 DOCUMENTATION = r"""
 ---
 module: release_prepare
@@ -183,6 +164,25 @@ unsafe_migrations:
     - migration: lists.0007_remove_item_text
       problem: removes the field lists.item.text
 """
+
+import json
+import os
+import pwd
+import shutil
+import tarfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    DjangoCommandFailed,
+    call_commands,
+    reported_checks,
+)
 
 NOTHING_PLANNED = "No planned migration operations."
 # Run in one start of Django: call_command skips the system checks unless asked,

@@ -3,18 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: read, in one call, the state of a site's releases on the server."""
 
-import glob
-import os
-import sys
-import sysconfig
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    linked_commit,
-    waiting,
-)
-
 DOCUMENTATION = r"""
 ---
 module: release_state
@@ -29,7 +17,8 @@ description:
     the lock (a directory holding its holder, made in one step); the other gets RV(lock)
     with C(acquired) false and who holds it. Release it with release_finish. Nothing
     else is changed, and nothing at all in check mode.
-  - A switch still waiting for the server's revert (release_switch's O(confirm_within))
+  - A switch still waiting for the server's revert (release_switch's
+    O(superlists_ops.django.release_switch#module:confirm_within))
     is reported (RV(revert_pending)), and then no lock is taken, whatever the run (the
     revert changes the site and releases the lock of the run that armed it).
   - The action plugin of the same name, on the control node, says who takes the lock;
@@ -102,7 +91,8 @@ options:
     type: str
     default: ""
   break_lock:
-    description: First remove a lock, whoever holds it (RV(lock.replaced) says whose).
+    description: First remove a lock, whoever holds it (C(replaced) in RV(lock) says
+      whose).
     type: bool
     default: false
   always_lock:
@@ -266,6 +256,18 @@ lock:
       expires: 1796292000.0
       doing: deploying 0123abc
 """
+
+import glob
+import os
+import sys
+import sysconfig
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    linked_commit,
+    waiting,
+)
 
 
 def holds(path, content):

@@ -3,26 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: switch a site to a release, restart it, check it answers from it."""
 
-import http.client
-import os
-import socket
-import ssl
-import subprocess
-import time
-import urllib.parse
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    arm,
-    disarm,
-    reverted_for,
-)
-
 DOCUMENTATION = r"""
 ---
 module: release_switch
@@ -160,6 +140,26 @@ reverted_by_server:
     the server's own revert put release 0123456789ab back first
     (the switch was not confirmed within 300 s)
 """
+
+import http.client
+import os
+import socket
+import ssl
+import subprocess
+import time
+import urllib.parse
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    disarm,
+    reverted_for,
+)
 
 REQUEST_TIMEOUT = 5
 

@@ -3,15 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: arm the server's own revert before a change the run must confirm."""
 
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    regular_file,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    arm,
-    linked_commit,
-)
-
 DOCUMENTATION = r"""
 ---
 module: revert_guard
@@ -90,6 +81,15 @@ armed:
   returned: always
   sample: true
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    regular_file,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    linked_commit,
+)
 
 
 def main():

@@ -3,15 +3,6 @@
 # SPDX-License-Identifier: MIT
 """Ansible module: copy a live SQLite database with SQLite's online backup API."""
 
-import os
-import sqlite3
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    copy_database,
-    regular_file,
-)
-
 DOCUMENTATION = r"""
 ---
 module: sqlite_backup
@@ -85,6 +76,15 @@ dest:
   type: str
   sample: /srv/sites/example.com/backups/before-0123abc.sqlite3
 """
+
+import os
+import sqlite3
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    copy_database,
+    regular_file,
+)
 
 
 def set_attributes(module, path, changed):

@@ -32,7 +32,8 @@ options:
     type: str
     required: true
   python:
-    description: The servers' Python, as release_state's RV(python) - C(version), C(abi)
+    description: The servers' Python, as release_state's
+      RV(superlists_ops.django.release_state#module:python) - C(version), C(abi)
       and C(platforms).
     type: dict
     required: true
@@ -60,7 +61,8 @@ attributes:
     support: full
 seealso:
   - module: superlists_ops.django.release_state
-    description: Reports the servers' Python (RV(python)) the wheels are built for.
+    description: Reports the servers' Python the wheels are built for
+      (RV(superlists_ops.django.release_state#module:python)).
   - module: superlists_ops.django.release_source
     description: Reads the requirements and their key.
   - name: pip download
