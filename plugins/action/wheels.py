@@ -19,8 +19,15 @@ from pathlib import Path
 
 from ansible.errors import AnsibleActionFail
 from ansible.plugins.action import ActionBase
-from packaging.tags import compatible_tags, cpython_tags
-from packaging.utils import parse_sdist_filename, parse_wheel_filename
+
+try:
+    from packaging.tags import compatible_tags, cpython_tags
+    from packaging.utils import parse_sdist_filename, parse_wheel_filename
+except ImportError as error:
+    # ansible-core requires packaging, but ansible-test's import test leaves it out.
+    PACKAGING_MISSING = error
+else:
+    PACKAGING_MISSING = None
 
 OPTION = re.compile(r"^\s*-")
 
@@ -143,6 +150,8 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
+        if PACKAGING_MISSING:
+            raise AnsibleActionFail(f"the wheels action needs packaging: {PACKAGING_MISSING}")
         options = self.validate_argument_spec(
             argument_spec={
                 "requirements": {"type": "str", "required": True},

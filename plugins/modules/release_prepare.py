@@ -184,6 +184,8 @@ from ansible_collections.superlists_ops.django.plugins.module_utils.django_comma
     reported_checks,
 )
 
+# The action plugin's options, which reach the module only when it is run alone.
+BUILD_OPTIONS = ("artifact", "repo", "commit", "source_path")
 NOTHING_PLANNED = "No planned migration operations."
 # Run in one start of Django: call_command skips the system checks unless asked,
 # and migrate --plan is where they run.
@@ -312,6 +314,11 @@ def prepare(
 def main():
     module = AnsibleModule(
         argument_spec={
+            # The action plugin's (it builds and uploads the archive): named here, as
+            # ansible-core's copy module names its action's, so that the documentation
+            # and the spec agree.
+            **{name: {"type": "path"} for name in ("artifact", "repo")},
+            **{name: {"type": "str"} for name in ("commit", "source_path")},
             "archive": {"type": "path"},
             "release_dir": {"type": "path", "required": True},
             "virtualenv": {"type": "path"},
@@ -329,7 +336,7 @@ def main():
         required_by={"archive": "virtualenv", "database_link": "database"},
         supports_check_mode=False,
     )
-    options = dict(module.params)
+    options = {name: value for name, value in module.params.items() if name not in BUILD_OPTIONS}
     lock, token = options.pop("lock"), options.pop("lock_token")
     try:
         with held(lock, token):

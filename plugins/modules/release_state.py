@@ -405,6 +405,11 @@ def main():
             "secrets": {"type": "dict", "default": {}, "no_log": True},
             "lock": {"type": "path"},
             "lock_holder": {"type": "dict"},
+            # The action plugin's, from which it makes lock_holder: named here, as
+            # ansible-core's copy module names its action's, so that the documentation
+            # and the spec agree.
+            "lock_doing": {"type": "str", "default": ""},
+            "lock_lease": {"type": "int", "default": 1800},
             "take_over": {"type": "str", "default": ""},
             "break_lock": {"type": "bool", "default": False},
             "always_lock": {"type": "bool", "default": False},
@@ -412,7 +417,11 @@ def main():
         required_by={"lock": "lock_holder"},
         supports_check_mode=True,
     )
-    options = dict(module.params)
+    options = {
+        name: value
+        for name, value in module.params.items()
+        if name not in ("lock_doing", "lock_lease")
+    }
     if module.check_mode:
         options["lock"] = None
     module.exit_json(changed=False, **read_under_lock(**options))
