@@ -23,7 +23,7 @@ TESTBED_INVENTORY := inventories/$(if $(filter scale,$(TESTBED)),testbed-scale,t
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 
-.PHONY: help test lint unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection docs \
+.PHONY: help test lint sanity unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection docs \
         debian-packages docker base-image venv
 
 help:  ## list the targets
@@ -34,11 +34,31 @@ help:  ## list the targets
 test: lint unit ft  ## everything CI runs: lint, unit, functional, molecule, end-to-end
 	$(MAKE) --jobs=2 --output-sync=target molecule e2e
 
-lint: venv  ## yamllint, ansible-lint (production profile), ruff
+lint: venv  ## yamllint, ansible-lint (production profile), ruff, ansible-test sanity
 	yamllint --strict .
 	ansible-lint
 	ruff check .
 	ruff format --check .
+	$(MAKE) sanity
+
+# ansible-test runs only from ansible_collections/<namespace>/<name>. The link
+# collections/ansible_collections/superlists_ops/django is that path, but a working
+# directory is known by its resolved path (the repository's), which ansible-test
+# refuses: the link is named as ANSIBLE_TEST_CONTENT_ROOT instead. --venv would re-run
+# ansible-test in an environment of its own under the resolved path, refused too:
+# --local runs it here, and it gives each test that needs packages a virtualenv of its
+# own from PyPI (ansible-test's pins), kept in .cache/ansible-test, its HOME. It puts
+# pip in those with pypa's get-pip.py, from ci-files.testing.ansible.com, unreachable
+# here: scripts/get-pip-standin.py does the same from Python's own pip wheel, put where
+# ansible-test looks for its copy (named for the pip that ansible-test 2.19 asks for).
+SANITY_HOME := $(abspath .cache/ansible-test)
+COLLECTION_ROOT := $(abspath collections/ansible_collections/superlists_ops/django)
+
+sanity: venv  ## ansible-test sanity of the collection (tests/sanity/ignore-2.19.txt: what it leaves, and why)
+	mkdir -p $(SANITY_HOME)/.ansible/test/cache
+	cp scripts/get-pip-standin.py $(SANITY_HOME)/.ansible/test/cache/get_pip_24_2.py
+	cd $(COLLECTION_ROOT) && HOME=$(SANITY_HOME) ANSIBLE_TEST_CONTENT_ROOT=$(COLLECTION_ROOT) \
+		ansible-test sanity --local --python 3.11
 
 unit: venv  ## the app's unit tests, the roles' modules' tests, the docs checks
 	$(APP) makemigrations --check --dry-run

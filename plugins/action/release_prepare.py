@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Action plugin: build the release's archive once, upload it and prepare the release.
 
 Runs on the control node, then calls the release_prepare module on the server: the

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Action plugin: on the control node, what a deploy or a release takes from git.
 
 Runs only on the control node (no round trip to a server): the app's repository,
@@ -43,9 +45,9 @@ def source(repository, version, source_path, requirements_file):
     app = f"{source_path.strip('/')}/" if source_path.strip("/") else ""
     has_manage_py = bool(commit) and git(root, "cat-file", "-e", f"{commit}:{app}manage.py")[0] == 0
     status, requirements = git(root, "show", f"{commit}:{requirements_file}") if commit else (1, "")
-    _, changes = git(
-        root, "status", "--porcelain", "--untracked-files=all", "--", source_path or "."
-    )
+    changes = git(root, "status", "--porcelain", "--untracked-files=all", "--", source_path or ".")[
+        1
+    ]
     return {
         "repository": root,
         "commit": commit,
@@ -63,13 +65,13 @@ class ActionModule(ActionBase):
 
     def run(self, tmp=None, task_vars=None):
         result = super().run(tmp, task_vars)
-        _, options = self.validate_argument_spec(
+        options = self.validate_argument_spec(
             argument_spec={
                 "repository": {"type": "path", "default": ""},
                 "version": {"type": "str", "default": "HEAD"},
                 "source_path": {"type": "str", "default": ""},
                 "requirements_file": {"type": "str", "default": "requirements.txt"},
             }
-        )
+        )[1]
         result.update(source(**options), changed=False)
         return result

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Action plugin: who takes a site's deploy lock, and whether its holder is dead.
 
 Runs on the control node, around the release_state module: it says who takes the

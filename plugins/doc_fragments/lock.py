@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """The documentation of the options through which a module that works under a
 site's deploy lock renews its lease."""
 
@@ -13,7 +15,8 @@ options:
     type: path
   lock_token:
     description:
-      - The token of the run's hold on O(lock) (release_state's RV(lock.holder)). When it
+      - The token of the run's hold on O(lock) (the C(token) of the C(holder) in
+        release_state's RV(superlists_ops.django.release_state#module:lock)). When it
         no longer holds the lock (another run took it over), the module fails, naming who
         holds it, before it changes anything; when it loses it meanwhile, once its work
         ends.

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """The documentation of the option through which modules get the app's settings."""
 
 

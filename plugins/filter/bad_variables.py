@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Jinja2 filter: what is wrong with a role's variables, one message per variable."""
 
 import ipaddress

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Jinja2 filter: the variables an inventory still sets under a name the collection dropped."""
 
 DOCUMENTATION = r"""

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Jinja2 filter: the user a site's app runs as, made from the site's name."""
 
 import hashlib

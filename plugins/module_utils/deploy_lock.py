@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """A site's deploy lock: a directory on the server holding who took it.
 
 The holder is written with the lock, in one step: a new directory with its

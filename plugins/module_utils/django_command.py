@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Run a release's manage.py on the server: the one way this collection runs Django.
 
 As the app user (not through sudo, whose log would show every setting on the

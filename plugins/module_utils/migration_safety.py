@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Which of a release's migrations the code still serving cannot live with.
 
 The code below runs inside the release's Django (release_prepare sends it to

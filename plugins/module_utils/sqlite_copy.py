@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """A consistent copy of a live SQLite database, with SQLite's online backup API.
 
 A plain file copy of a database the app writes to can be torn; the backup API

@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """The server's own way back from a switch nobody confirmed ("commit confirmed").
 
 Before `current` moves, the switch writes a plan (switch.json: the release to go

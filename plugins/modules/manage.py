@@ -1,23 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: run manage.py in a release, as the app user, with its settings."""
-
-import json
-from urllib.parse import unquote, urlsplit
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    manage,
-    problem,
-)
 
 DOCUMENTATION = r"""
 ---
 module: manage
+version_added: 1.0.0
 short_description: Run a Django management command in a release on the server
 description:
   - Runs C(manage.py) with O(argv) in O(release_dir), with the release's own virtualenv
@@ -61,8 +50,27 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
   - superlists_ops.django.settings
   - superlists_ops.django.lock
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Takes the site's deploy lock (O(lock), O(lock_token)).
+  - module: superlists_ops.django.release_prepare
+    description: Lays out the release O(release_dir) names.
+  - name: django-admin and manage.py
+    description: Django's management commands.
+    link: https://docs.djangoproject.com/en/5.2/ref/django-admin/
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -81,15 +89,36 @@ stdout:
   description: What the command printed, the known secrets masked.
   type: str
   returned: always
+  sample: |-
+    Operations to perform:
+      Apply all migrations: lists
+    Running migrations:
+      Applying lists.0002_item_text... OK
 stderr:
   description: What the command printed on its error output, the known secrets masked.
   type: str
   returned: always
+  sample: ""
 rc:
   description: The command's exit status.
   type: int
   returned: always
+  sample: 0
 """
+
+import json
+from urllib.parse import unquote, urlsplit
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    manage,
+    problem,
+)
 
 MASK = "********"
 # Shorter values are left: masking them would mask the same characters everywhere.
@@ -136,7 +165,8 @@ def main():
             "settings": {"type": "json", "default": "{}", "no_log": True},
             "settings_from_files": {"type": "dict", "default": {}},
             "argv": {"type": "list", "elements": "str", "required": True},
-            "secret_files": {"type": "list", "elements": "path", "default": []},
+            # Paths to secrets, not secrets.
+            "secret_files": {"type": "list", "elements": "path", "default": [], "no_log": False},
             "changed": {"type": "bool", "default": True},
             **LOCK_OPTIONS,
         },

@@ -1,21 +1,13 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: write a secret to a file on the server, through no temporary file
 on the control node or in Ansible's temporary directories."""
-
-import grp
-import hmac
-import os
-import pwd
-import secrets
-import stat
-import string
-import tempfile
-
-from ansible.module_utils.basic import AnsibleModule
 
 DOCUMENTATION = r"""
 ---
 module: private_file
+version_added: 2.0.0
 short_description: Write a secret (a key, a password) to a file on the server
 description:
   - Writes O(content) to O(path), owned by O(owner) and O(group) with O(mode), when the
@@ -62,6 +54,26 @@ options:
     default: "0600"
 notes:
   - Supports check mode, in which nothing is written.
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+    details:
+      - The value is a secret, never shown, nor is a diff of it.
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Says whether the site's secrets on the server hold the inventory's.
+  - name: ANSIBLE_PIPELINING
+    description: The setting that keeps a module's arguments out of temporary files.
+    link: https://docs.ansible.com/ansible/latest/reference_appendices/config.html#ansible-pipelining
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -86,14 +98,26 @@ path:
   description: The file.
   type: str
   returned: always
+  sample: /srv/sites/example.com/shared/secrets/DATABASE_PASSWORD
 """
+
+import grp
+import hmac
+import os
+import pwd
+import secrets
+import stat
+import string
+import tempfile
+
+from ansible.module_utils.basic import AnsibleModule
 
 KEY_CHARACTERS = string.ascii_letters + string.digits
 KEY_LENGTH = 64
 
 
 def make_key():
-    return "".join(secrets.choice(KEY_CHARACTERS) for _ in range(KEY_LENGTH))
+    return "".join(secrets.choice(KEY_CHARACTERS) for _position in range(KEY_LENGTH))
 
 
 def holds(path, content):

@@ -1,31 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: run a release's migrations on a copy of the site's database."""
-
-import json
-import os
-import pwd
-import re
-import shutil
-import tempfile
-from urllib.parse import urlsplit, urlunsplit
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    manage,
-    problem,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    copy_database,
-)
 
 DOCUMENTATION = r"""
 ---
 module: rehearse_migrations
+version_added: 1.0.0
 short_description: Run a release's migrations on a copy of the site's database
 description:
   - Copies O(database) with SQLite's online backup API to O(rehearsal_database), runs
@@ -82,8 +63,29 @@ options:
     type: str
     default: static
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
   - superlists_ops.django.settings
   - superlists_ops.django.lock
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_prepare
+    description: Lists the release's migrations, and those the serving code cannot live with.
+  - module: superlists_ops.django.sqlite_backup
+    description: Backs up the database before the migrations run on it.
+  - module: superlists_ops.django.manage
+    description: Runs the migrations on the site's database.
+  - name: Django migrations
+    description: How Django applies migrations.
+    link: https://docs.djangoproject.com/en/5.2/topics/migrations/
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -102,16 +104,41 @@ passed:
   description: Whether every migration ran on the copy.
   type: bool
   returned: always
+  sample: false
 migration:
   description: The last migration that started on the copy (the one that failed, when
     RV(passed) is false).
   type: str
   returned: always
+  sample: lists.0004_item_unique_together
 error:
   description: What went wrong, from Django's error output; empty when RV(passed).
   type: str
   returned: always
+  sample: "django.db.utils.IntegrityError: UNIQUE constraint failed: lists_item.text"
 """
+
+import json
+import os
+import pwd
+import re
+import shutil
+import tempfile
+from urllib.parse import urlsplit, urlunsplit
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    manage,
+    problem,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    copy_database,
+)
 
 APPLYING = re.compile(r"Applying (\S+)\.\.\.")
 

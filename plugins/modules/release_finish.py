@@ -1,22 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: end a deploy - record it, remove what is no longer kept, unlock."""
-
-import glob
-import json
-import os
-import shutil
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    armed_by,
-    disarm,
-    read_plan,
-)
 
 DOCUMENTATION = r"""
 ---
 module: release_finish
+version_added: 1.0.0
 short_description: Record a deploy, remove old releases, release the deploy lock
 description:
   - Ends a deploy or a rollback that took the site's lock, whether it went well or not,
@@ -39,7 +29,8 @@ options:
     type: path
     required: true
   token:
-    description: The token of the lock's holder (release_state's RV(lock.holder)); a lock
+    description: The token of the lock's holder (the C(token) of the C(holder) in release_state's
+      RV(superlists_ops.django.release_state#module:lock)); a lock
       someone else holds is left alone.
     type: str
     required: true
@@ -86,6 +77,25 @@ options:
     type: list
     elements: str
     default: []
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Takes the deploy lock that this module releases.
+  - module: superlists_ops.django.release_switch
+    description: Arms the server's revert that O(confirm) disarms.
+  - module: superlists_ops.django.revert_guard
+    description: Arms the server's revert before a rollback changes the database.
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -107,12 +117,29 @@ removed:
   type: list
   elements: str
   returned: always
+  sample:
+    - /srv/sites/example.com/releases/89abcdef0123456789abcdef0123456789abcdef
+    - /srv/sites/example.com/venvs/0f1e2d3c4b5a6978
 left_to_the_server:
   description: Whether a switch this run armed and did not confirm is left to the
     server's revert (which records it and releases the lock).
   type: bool
   returned: always
+  sample: false
 """
+
+import glob
+import json
+import os
+import shutil
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    armed_by,
+    disarm,
+    read_plan,
+)
 
 
 def append_record(log, record):

@@ -1,28 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: make a release directory ready to go live, in one round trip."""
-
-import json
-import os
-import pwd
-import shutil
-import tarfile
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
-    DjangoCommandFailed,
-    call_commands,
-    reported_checks,
-)
 
 DOCUMENTATION = r"""
 ---
 module: release_prepare
+version_added: 1.0.0
 short_description: Lay out a release, collect its static files, list its migrations, check it
   for production
 description:
@@ -115,8 +99,35 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
+  - superlists_ops.django.attributes.action
   - superlists_ops.django.settings
   - superlists_ops.django.lock
+attributes:
+  check_mode:
+    support: none
+    details:
+      - The module does not run in check mode; the action plugin still builds
+        O(artifact) on the control node when it is missing.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+  action:
+    support: full
+seealso:
+  - module: superlists_ops.django.release_source
+    description: Finds the commit to deploy.
+  - module: superlists_ops.django.release_state
+    description: Says whether the release is complete on the server already.
+  - module: superlists_ops.django.release_switch
+    description: Switches the site to the release once it is prepared.
+  - name: Django's deployment checklist
+    description: What C(manage.py check --deploy) checks.
+    link: https://docs.djangoproject.com/en/5.2/howto/deployment/checklist/
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -141,6 +152,7 @@ migrations_pending:
     (always true without O(plan), for a new database gets them all).
   type: bool
   returned: always
+  sample: true
 unsafe_migrations:
   description: With O(plan), each migration the release would apply that the code
     serving now cannot live with (it drops or renames a column or table, or adds a NOT
@@ -153,6 +165,27 @@ unsafe_migrations:
       problem: removes the field lists.item.text
 """
 
+import json
+import os
+import pwd
+import shutil
+import tarfile
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils import migration_safety
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.django_command import (
+    DjangoCommandFailed,
+    call_commands,
+    reported_checks,
+)
+
+# The action plugin's options, which reach the module only when it is run alone.
+BUILD_OPTIONS = ("artifact", "repo", "commit", "source_path")
 NOTHING_PLANNED = "No planned migration operations."
 # Run in one start of Django: call_command skips the system checks unless asked,
 # and migrate --plan is where they run.
@@ -281,6 +314,11 @@ def prepare(
 def main():
     module = AnsibleModule(
         argument_spec={
+            # The action plugin's (it builds and uploads the archive): named here, as
+            # ansible-core's copy module names its action's, so that the documentation
+            # and the spec agree.
+            **{name: {"type": "path"} for name in ("artifact", "repo")},
+            **{name: {"type": "str"} for name in ("commit", "source_path")},
             "archive": {"type": "path"},
             "release_dir": {"type": "path", "required": True},
             "virtualenv": {"type": "path"},
@@ -298,7 +336,7 @@ def main():
         required_by={"archive": "virtualenv", "database_link": "database"},
         supports_check_mode=False,
     )
-    options = dict(module.params)
+    options = {name: value for name, value in module.params.items() if name not in BUILD_OPTIONS}
     lock, token = options.pop("lock"), options.pop("lock_token")
     try:
         with held(lock, token):

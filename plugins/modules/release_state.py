@@ -1,21 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: read, in one call, the state of a site's releases on the server."""
-
-import glob
-import os
-import sys
-import sysconfig
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    linked_commit,
-    waiting,
-)
 
 DOCUMENTATION = r"""
 ---
 module: release_state
+version_added: 1.0.0
 short_description: Read the state of a site's releases
 description:
   - Reads what a deploy needs to know before it changes anything, in one round trip
@@ -26,7 +17,8 @@ description:
     the lock (a directory holding its holder, made in one step); the other gets RV(lock)
     with C(acquired) false and who holds it. Release it with release_finish. Nothing
     else is changed, and nothing at all in check mode.
-  - A switch still waiting for the server's revert (release_switch's O(confirm_within))
+  - A switch still waiting for the server's revert (release_switch's
+    O(superlists_ops.django.release_switch#module:confirm_within))
     is reported (RV(revert_pending)), and then no lock is taken, whatever the run (the
     revert changes the site and releases the lock of the run that armed it).
   - The action plugin of the same name, on the control node, says who takes the lock;
@@ -99,7 +91,8 @@ options:
     type: str
     default: ""
   break_lock:
-    description: First remove a lock, whoever holds it (RV(lock.replaced) says whose).
+    description: First remove a lock, whoever holds it (C(replaced) in RV(lock) says
+      whose).
     type: bool
     default: false
   always_lock:
@@ -107,6 +100,30 @@ options:
       a management command).
     type: bool
     default: false
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+  - superlists_ops.django.attributes.action
+attributes:
+  check_mode:
+    support: full
+    details:
+      - In check mode, the state is read and no lock is taken.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+  action:
+    support: full
+seealso:
+  - module: superlists_ops.django.release_finish
+    description: Releases the deploy lock this module takes.
+  - module: superlists_ops.django.release_switch
+    description: Arms the server's revert that RV(revert_pending) reports.
+  - module: superlists_ops.django.wheels
+    description: Builds wheels for the Python RV(python) names.
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -123,30 +140,37 @@ current_commit:
   description: The commit the site serves, or an empty string.
   type: str
   returned: always
+  sample: 89abcdef0123456789abcdef0123456789abcdef
 previous_commit:
   description: The commit the site served before, or an empty string.
   type: str
   returned: always
+  sample: 456789abcdef0123456789abcdef0123456789ab
 release_complete:
   description: Whether the release of O(commit) is complete on the server.
   type: bool
   returned: always
+  sample: false
 virtualenv_complete:
   description: Whether the virtualenv for O(requirements_hash) is complete.
   type: bool
   returned: always
+  sample: true
 virtualenv_partial:
   description: Whether an interrupted deploy left an incomplete virtualenv for O(requirements_hash).
   type: bool
   returned: always
+  sample: false
 database_exists:
   description: Whether O(database) exists.
   type: bool
   returned: always
+  sample: true
 secret_current:
   description: Whether O(secret_file) is there and, when O(secret) is given, holds it.
   type: bool
   returned: always
+  sample: true
 python:
   description: The Python the server makes the site's virtualenvs with, as wheels name
     what they fit - C(version) (such as 3.11), C(abi) (cp311) and C(platforms) (the
@@ -154,41 +178,57 @@ python:
     O(requirements_hash) is still to be made.
   type: dict
   returned: always
+  sample:
+    version: "3.13"
+    abi: cp313
+    platforms: [manylinux_2_41_x86_64, manylinux_2_40_x86_64, linux_x86_64]
 set_up:
   description: Whether the site's directories exist (the role's setup.yml made them).
   type: bool
   returned: always
+  sample: true
 secrets_current:
   description: Whether O(secrets_dir) holds exactly O(secrets) - a file for each name,
     holding its value, and no other file.
   type: bool
   returned: always
+  sample: false
 secrets_stale:
   description: The files in O(secrets_dir) of no name in O(secrets) (a secret the
     inventory dropped), to remove.
   type: list
   elements: str
   returned: always
+  sample:
+    - /srv/sites/example.com/shared/secrets/OLD_API_KEY
 settings_current:
   description: Whether O(settings_file) holds exactly O(settings).
   type: bool
   returned: always
+  sample: true
 releases:
   description: The commits of the complete releases on the server, the last to go live first.
   type: list
   elements: str
   returned: always
+  sample:
+    - 89abcdef0123456789abcdef0123456789abcdef
+    - 456789abcdef0123456789abcdef0123456789ab
 changes_needed:
   description: Whether a deploy of O(commit) changes the site - another commit, other
     settings, no secret key yet or another one.
   type: bool
   returned: always
+  sample: true
 revert_pending:
   description: A switch waiting for the server's revert - C(seconds_left) until it runs
     (negative when overdue) and C(message), what a run that meets it says; empty when
     there is none.
   type: dict
   returned: always
+  sample:
+    seconds_left: 195
+    message: a switch is waiting for the server's revert (195 s left)
 lock:
   description: Whether the lock was acquired (C(acquired)), who holds it (C(holder), and
     C(held_by) for people), whose lock this run took over or broke (C(replaced)), and,
@@ -197,7 +237,37 @@ lock:
   type: dict
   returned: when O(lock) is given, changes are needed, no switch waits for the server's
     revert and not in check mode
+  sample:
+    acquired: true
+    held_by: alice@laptop (process 4242 on laptop) since 2026-12-03T10:00:00Z, deploying 0123abc
+    replaced: ""
+    holder:
+      token: 6f1c0a9e1b2d4c3f8a7e5d4c3b2a1908
+      by: alice@laptop
+      host: laptop
+      pid: 4242
+      pid_start: 123456
+      control_node:
+        machine_id: 0123456789abcdef0123456789abcdef
+        boot_id: 01234567-89ab-cdef-0123-456789abcdef
+        pid_namespace: "pid:[4026531836]"
+      lease: 1800
+      since: "2026-12-03T10:00:00Z"
+      expires: 1796292000.0
+      doing: deploying 0123abc
 """
+
+import glob
+import os
+import sys
+import sysconfig
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import release, take
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    linked_commit,
+    waiting,
+)
 
 
 def holds(path, content):
@@ -335,6 +405,11 @@ def main():
             "secrets": {"type": "dict", "default": {}, "no_log": True},
             "lock": {"type": "path"},
             "lock_holder": {"type": "dict"},
+            # The action plugin's, from which it makes lock_holder: named here, as
+            # ansible-core's copy module names its action's, so that the documentation
+            # and the spec agree.
+            "lock_doing": {"type": "str", "default": ""},
+            "lock_lease": {"type": "int", "default": 1800},
             "take_over": {"type": "str", "default": ""},
             "break_lock": {"type": "bool", "default": False},
             "always_lock": {"type": "bool", "default": False},
@@ -342,7 +417,11 @@ def main():
         required_by={"lock": "lock_holder"},
         supports_check_mode=True,
     )
-    options = dict(module.params)
+    options = {
+        name: value
+        for name, value in module.params.items()
+        if name not in ("lock_doing", "lock_lease")
+    }
     if module.check_mode:
         options["lock"] = None
     module.exit_json(changed=False, **read_under_lock(**options))

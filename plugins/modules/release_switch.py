@@ -1,29 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: switch a site to a release, restart it, check it answers from it."""
-
-import http.client
-import os
-import socket
-import ssl
-import subprocess
-import time
-import urllib.parse
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
-    LOCK_OPTIONS,
-    LockLost,
-    held,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    arm,
-    disarm,
-    reverted_for,
-)
 
 DOCUMENTATION = r"""
 ---
 module: release_switch
+version_added: 1.0.0
 short_description: Switch a site to a release, restart its app server, check it serves
 description:
   - Points C(current) at C(releases/<release>) and, unless O(previous) is omitted,
@@ -102,7 +85,25 @@ options:
     type: dict
     default: {}
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
   - superlists_ops.django.lock
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_prepare
+    description: Makes the release complete before the switch.
+  - module: superlists_ops.django.release_finish
+    description: Confirms the switch (O(confirm_within)) and releases the lock.
+  - module: superlists_ops.django.revert_guard
+    description: Arms the same revert before a rollback changes the database.
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -123,10 +124,12 @@ healthy:
     (true when there was no O(service) to restart).
   type: bool
   returned: always
+  sample: true
 health:
   description: What the restart and the last request gave, for messages.
   type: str
   returned: always
+  sample: HTTP 200 from release 0123456789abcdef0123456789abcdef01234567
 reverted_by_server:
   description: When a switch back finds that the server's own revert (its
     O(confirm_within) ran out) already put the release back and released the lock,
@@ -137,6 +140,26 @@ reverted_by_server:
     the server's own revert put release 0123456789ab back first
     (the switch was not confirmed within 300 s)
 """
+
+import http.client
+import os
+import socket
+import ssl
+import subprocess
+import time
+import urllib.parse
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.deploy_lock import (
+    LOCK_OPTIONS,
+    LockLost,
+    held,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    disarm,
+    reverted_for,
+)
 
 REQUEST_TIMEOUT = 5
 

@@ -1,18 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: arm the server's own revert before a change the run must confirm."""
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    regular_file,
-)
-from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
-    arm,
-    linked_commit,
-)
 
 DOCUMENTATION = r"""
 ---
 module: revert_guard
+version_added: 1.0.0
 short_description: Arm the server's revert before a site's database is changed
 description:
   - Before a rollback changes a site's database (restores a backup, or reverses
@@ -49,6 +43,25 @@ options:
       and the record's fields.
     type: dict
     default: {}
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.release_switch
+    description: Arms the same revert before a switch.
+  - module: superlists_ops.django.release_finish
+    description: Confirms (disarms) the revert.
+  - module: superlists_ops.django.sqlite_backup
+    description: Keeps the database as it is (O(kept)) before the rollback changes it.
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -66,7 +79,17 @@ armed:
   description: Whether the revert is armed.
   type: bool
   returned: always
+  sample: true
 """
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    regular_file,
+)
+from ansible_collections.superlists_ops.django.plugins.module_utils.switch_guard import (
+    arm,
+    linked_commit,
+)
 
 
 def main():

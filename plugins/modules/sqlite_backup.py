@@ -1,18 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Ansible module: copy a live SQLite database with SQLite's online backup API."""
-
-import os
-import sqlite3
-
-from ansible.module_utils.basic import AnsibleModule
-from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
-    copy_database,
-    regular_file,
-)
 
 DOCUMENTATION = r"""
 ---
 module: sqlite_backup
+version_added: 1.0.0
 short_description: Copy a live SQLite database consistently
 description:
   - Copies a SQLite database with SQLite's online backup API, which gives a consistent
@@ -36,7 +30,24 @@ options:
     type: bool
     default: false
 extends_documentation_fragment:
+  - superlists_ops.django.attributes
   - ansible.builtin.files
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+seealso:
+  - module: superlists_ops.django.rehearse_migrations
+    description: Migrates a copy of the database made the same way.
+  - name: SQLite Online Backup API
+    description: How the copy is made while the app writes to the database.
+    link: https://www.sqlite.org/backup.html
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -53,7 +64,27 @@ size:
   description: Size in bytes of the copy.
   returned: when a copy was made
   type: int
+  sample: 151552
+src:
+  description: The database copied.
+  returned: always
+  type: str
+  sample: /srv/sites/example.com/data/db.sqlite3
+dest:
+  description: The copy.
+  returned: always
+  type: str
+  sample: /srv/sites/example.com/backups/before-0123abc.sqlite3
 """
+
+import os
+import sqlite3
+
+from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.superlists_ops.django.plugins.module_utils.sqlite_copy import (
+    copy_database,
+    regular_file,
+)
 
 
 def set_attributes(module, path, changed):

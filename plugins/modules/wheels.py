@@ -1,9 +1,12 @@
 #!/usr/bin/python
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Documentation of the wheels action, which runs on the control node only."""
 
 DOCUMENTATION = r"""
 ---
 module: wheels
+version_added: 1.0.0
 short_description: Build the app's requirements into wheels for the servers' Python
 description:
   - Runs on the control node only (an action plugin). The servers install the app's
@@ -29,7 +32,8 @@ options:
     type: str
     required: true
   python:
-    description: The servers' Python, as release_state's RV(python) - C(version), C(abi)
+    description: The servers' Python, as release_state's
+      RV(superlists_ops.django.release_state#module:python) - C(version), C(abi)
       and C(platforms).
     type: dict
     required: true
@@ -37,6 +41,35 @@ options:
     description: Where the sets of wheels are kept on the control node.
     type: path
     required: true
+extends_documentation_fragment:
+  - superlists_ops.django.attributes
+  - superlists_ops.django.attributes.action
+attributes:
+  check_mode:
+    support: partial
+    details:
+      - The wheels are built in check mode as well, on the control node only
+        (O(cache_dir)); nothing changes on the servers.
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: posix
+    details:
+      - Runs on the control node only, whatever the host.
+  action:
+    support: full
+seealso:
+  - module: superlists_ops.django.release_state
+    description: Reports the servers' Python the wheels are built for
+      (RV(superlists_ops.django.release_state#module:python)).
+  - module: superlists_ops.django.release_source
+    description: Reads the requirements and their key.
+  - name: pip download
+    description: How pip picks distributions for another Python and platform.
+    link: https://pip.pypa.io/en/stable/cli/pip_download/
+author:
+  - superlists-ops developers (!UNKNOWN)
 """
 
 EXAMPLES = r"""
@@ -54,4 +87,5 @@ path:
   description: The directory of the wheels, with the requirements as C(requirements.txt).
   type: str
   returned: always
+  sample: /root/.cache/superlists-ops/wheels/3349b0993879f1e7-cp313-manylinux_2_41_x86_64
 """

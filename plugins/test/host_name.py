@@ -1,3 +1,5 @@
+# Copyright (c) superlists-ops developers
+# SPDX-License-Identifier: MIT
 """Jinja2 test: whether a value is a DNS host name, as the roles name their sites."""
 
 import re

@@ -84,6 +84,47 @@ def test_ansible_doc_shows_each_module_with_the_options_its_tasks_pass(module):
         assert not undocumented, f"{path.name} passes {undocumented} to {module.stem}"
 
 
+def module_doc(name):
+    """What ansible-doc shows of the collection's module `name`: its documentation and
+    its return values."""
+    shown = subprocess.run(
+        ["ansible-doc", "--json", f"{COLLECTION}.{name}"],
+        cwd=PROJECT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert shown.returncode == 0 and not shown.stderr, shown.stderr
+    return json.loads(shown.stdout)[f"{COLLECTION}.{name}"]
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.stem)
+def test_each_module_says_who_made_it_since_when_what_it_supports_and_what_it_returns(module):
+    # The community collections' conventions: the collection version it came in, its
+    # authors, its attributes (check mode, diff mode, platform, from the attributes doc
+    # fragment), related modules and pages, and a sample of every value it returns.
+    shown = module_doc(module.stem)
+    doc = shown["doc"]
+
+    assert re.fullmatch(r"\d+\.\d+\.0", doc.get("version_added", "")), doc.get("version_added")
+    assert doc.get("author"), "no author"
+    assert {"check_mode", "diff_mode", "platform"} <= set(doc.get("attributes", {}))
+    assert all(attribute.get("support") for attribute in doc["attributes"].values())
+    assert doc.get("seealso"), "no seealso"
+    returned = shown.get("return") or {}
+    assert returned, "no RETURN"
+    unsampled = sorted(name for name, value in returned.items() if "sample" not in value)
+    assert not unsampled, f"RETURN values without a sample: {unsampled}"
+
+
+@pytest.mark.parametrize("module", MODULES, ids=lambda module: module.stem)
+def test_each_module_has_a_unit_test_file_of_its_own(module):
+    # A module whose code is an action plugin (its file holds only its documentation)
+    # is tested where the action plugin is.
+    code = "action" if "def main(" not in module.read_text() else "modules"
+    assert (PROJECT / "tests/unit/plugins" / code / f"test_{module.stem}.py").is_file()
+
+
 def test_every_module_is_called_by_its_full_name():
     short = re.compile(rf"^\s+-?\s*({'|'.join(module.stem for module in MODULES)}):", re.MULTILINE)
     for path in [*PROJECT.glob("roles/*/tasks/*.yml"), *PROJECT.glob("playbooks/*.yml")]:

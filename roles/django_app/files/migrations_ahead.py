@@ -10,7 +10,7 @@ from django.db.migrations.loader import MigrationLoader
 loader = MigrationLoader(connection)
 ahead = sorted(key for key in loader.applied_migrations if key not in loader.disk_migrations)
 migrate_to = {}
-for app in sorted({app for app, _ in ahead}):
+for app in sorted({app for app, _name in ahead}):
     leaves = loader.graph.leaf_nodes(app)
     migrate_to[app] = leaves[0][1] if leaves else "zero"
 print(json.dumps({"ahead": [f"{app}.{name}" for app, name in ahead], "migrate_to": migrate_to}))

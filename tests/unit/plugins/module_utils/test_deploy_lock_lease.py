@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from ansible_collections.superlists_ops.django.plugins.module_utils import deploy_lock
 
-PROJECT = Path(__file__).resolve().parents[2]
+PROJECT = Path(__file__).resolve().parents[4]
 COMMIT = "a" * 40
 
 

@@ -1,4 +1,6 @@
-"""Root never follows a link the app can plant in its data/ directory (audit 7).
+"""Root never follows a link the app can plant in its data/ directory (audit 7):
+sqlite_copy's refusal, through each copy of a database root makes - sqlite_backup,
+rehearse_migrations, revert_guard and the server's revert.
 
 The site as on a server: data/ is the app user's (here `nobody`), and the tests run
 as root, as the modules and the server's revert do. A compromised app may put a
@@ -21,9 +23,9 @@ from ansible_collections.superlists_ops.django.plugins.module_utils import (
     switch_guard,
 )
 from ansible_collections.superlists_ops.django.plugins.modules import rehearse_migrations
+from scratch_site import run_module
 
 APP_USER = "nobody"
-COLLECTIONS = Path(__file__).parents[2] / "collections"
 
 
 @pytest.fixture
@@ -82,26 +84,6 @@ def tables(path):
         return [name for (name,) in connection.execute("SELECT name FROM sqlite_master")]
     finally:
         connection.close()
-
-
-def run_module(name, **args):
-    """The collection's module `name`, run as Ansible runs it on a server; its result."""
-    finished = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            f"ansible_collections.superlists_ops.django.plugins.modules.{name}",
-            json.dumps({"ANSIBLE_MODULE_ARGS": args}),
-        ],
-        env={**os.environ, "PYTHONPATH": str(COLLECTIONS)},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    try:
-        return json.loads(finished.stdout)
-    except ValueError:
-        pytest.fail(f"{name} answered no result: {finished.stderr}")
 
 
 def test_a_backup_of_a_database_that_is_a_link_is_refused(site, target):
