@@ -30,7 +30,8 @@ help:  ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-16s %s\n", $$1, $$2}'
 
 # molecule and the end-to-end tests use different containers: they run side
-# by side (each one's output printed whole when it ends).
+# by side (each one's output printed whole when it ends). The slow parts run
+# under `time`, so that each run's log says what each took.
 test: lint unit ft  ## everything CI runs: lint, unit, functional, molecule, end-to-end
 	$(MAKE) --jobs=2 --output-sync=target molecule e2e
 
@@ -63,16 +64,16 @@ sanity: venv  ## ansible-test sanity of the collection (tests/sanity/ignore-2.19
 unit: venv  ## the app's unit tests, the roles' modules' tests, the docs checks
 	$(APP) makemigrations --check --dry-run
 	$(APP) test lists superlists
-	pytest tests/unit
+	time pytest --durations=15 tests/unit
 
 ft: venv debian-packages  ## the app's functional tests, in headless Chromium, on a local server
 	$(APP) test functional_tests
 
 molecule: venv base-image  ## the roles on a fresh systemd container, with testinfra
-	molecule test --all
+	time molecule test --all
 
 e2e: venv testbed testbed-scale  ## releases on both testbeds, over SSH
-	pytest --durations=0 tests/e2e
+	time pytest --durations=0 tests/e2e
 
 release: testbed  ## a real release on the local testbed: staging, tests, live, tags (TESTBED=scale: on that one)
 	ansible-playbook -i $(TESTBED_INVENTORY) release.yml
