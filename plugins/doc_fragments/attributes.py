@@ -27,3 +27,18 @@ attributes:
     description: Has a corresponding action plugin, so that part of the work is done
       on the control node.
 """
+
+    # A module that changes a server, all or nothing: no prediction in check mode
+    # (the roles skip it there), no diff, on the Debian servers the roles support.
+    # Named before the `attributes` fragment: the first fragment to give a value keeps it.
+    SERVER_STEP = r"""
+options: {}
+attributes:
+  check_mode:
+    support: none
+  diff_mode:
+    support: none
+  platform:
+    support: full
+    platforms: debian
+"""

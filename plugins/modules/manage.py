@@ -50,17 +50,10 @@ options:
     type: bool
     default: true
 extends_documentation_fragment:
+  - superlists_ops.django.attributes.server_step
   - superlists_ops.django.attributes
   - superlists_ops.django.settings
   - superlists_ops.django.lock
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: debian
 seealso:
   - module: superlists_ops.django.release_state
     description: Takes the site's deploy lock (O(lock), O(lock_token)).

@@ -63,17 +63,10 @@ options:
     type: str
     default: static
 extends_documentation_fragment:
+  - superlists_ops.django.attributes.server_step
   - superlists_ops.django.attributes
   - superlists_ops.django.settings
   - superlists_ops.django.lock
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: debian
 seealso:
   - module: superlists_ops.django.release_prepare
     description: Lists the release's migrations, and those the serving code cannot live with.

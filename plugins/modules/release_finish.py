@@ -78,15 +78,8 @@ options:
     elements: str
     default: []
 extends_documentation_fragment:
+  - superlists_ops.django.attributes.server_step
   - superlists_ops.django.attributes
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: debian
 seealso:
   - module: superlists_ops.django.release_state
     description: Takes the deploy lock that this module releases.

@@ -85,16 +85,9 @@ options:
     type: dict
     default: {}
 extends_documentation_fragment:
+  - superlists_ops.django.attributes.server_step
   - superlists_ops.django.attributes
   - superlists_ops.django.lock
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: debian
 seealso:
   - module: superlists_ops.django.release_prepare
     description: Makes the release complete before the switch.

@@ -44,15 +44,8 @@ options:
     type: dict
     default: {}
 extends_documentation_fragment:
+  - superlists_ops.django.attributes.server_step
   - superlists_ops.django.attributes
-attributes:
-  check_mode:
-    support: none
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: debian
 seealso:
   - module: superlists_ops.django.release_switch
     description: Arms the same revert before a switch.
