@@ -11,6 +11,7 @@ import time
 from pathlib import Path
 
 import pytest
+import scratch_site
 from ansible_collections.superlists_ops.django.plugins.module_utils import deploy_lock
 
 PROJECT = Path(__file__).resolve().parents[4]
@@ -18,17 +19,8 @@ COMMIT = "a" * 40
 
 
 def holder(who, lease=60):
-    return {
-        "token": f"token-of-{who}",
-        "by": f"{who}@laptop",
-        "host": "laptop",
-        "pid": 123,
-        "pid_start": 456,
-        "lease": lease,
-        "since": "10:00",
-        "expires": time.time() + lease,
-        "doing": "deploying",
-    }
+    """A holder as release_state makes it, its lease running from now."""
+    return {**scratch_site.holder(who), "lease": lease, "expires": time.time() + lease}
 
 
 @pytest.fixture
