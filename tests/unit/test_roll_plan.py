@@ -5,6 +5,7 @@ from ansible_collections.superlists_ops.django.plugins.filter.roll_plan import (
     batch_size,
     roll_plan,
 )
+from ansible_collections.superlists_ops.django.plugins.filter.stopped_batch import stopped_batch
 
 APP_SERVERS = ["app1", "app2", "app3", "app4"]
 
@@ -67,3 +68,20 @@ def test_sites_that_do_not_roll_switch_at_once_in_one_batch(peers, serial, load_
         "batch_count": 1,
         "batches": [[]],
     }
+
+
+@pytest.mark.parametrize(
+    ("not_serving", "batch"),
+    [
+        (["app1"], 1),
+        (["app2"], 1),
+        (["app3"], 2),
+        (["app4", "app3"], 2),
+        (["app4", "app1"], 1),
+        ([], 0),
+    ],
+)
+def test_a_roll_stopped_at_the_first_batch_with_an_app_server_that_did_not_serve(
+    not_serving, batch
+):
+    assert stopped_batch(APP_SERVERS, 2, not_serving) == batch
