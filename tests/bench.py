@@ -450,7 +450,7 @@ def compare(repos, runs, this_tree):
     timed(lambda: playbook(this_tree, "playbooks/deploy.yml"))
     labels = list(repos)
     by_run = "; ".join(
-        f"{what.split(' deploy')[0]} "
+        f"{what.split(' deploy', maxsplit=1)[0]} "
         + ", ".join(
             "/".join(f"{samples[what, label][index]:.1f}" for label in labels)
             for index in range(runs)

@@ -168,7 +168,7 @@ def test_the_docs_links_lead_to_files_and_headings_that_exist():
         for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
             if re.match(r"[a-z]+:", target):
                 continue
-            path, _, anchor = target.partition("#")
+            path, _hash, anchor = target.partition("#")
             linked = (page.parent / path).resolve() if path else page
             assert linked.exists(), f"{page.name} links to {target}: no such file"
             if anchor:
