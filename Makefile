@@ -99,14 +99,14 @@ role-docs: venv  ## write each role's variables into its README, from its argume
 
 # The docs site, built from scratch each time: the reference antsibull-docs writes as
 # RST from the collection's own documentation (modules', plugins' and roles' argument
-# specs; --fail-on-error: a page it cannot make fails the build, never an error page),
+# specs; --fail-on-error: a page it cannot make fails the build, never an error page);
 # the Markdown of the README, the changelog, docs/ and the roles' READMEs (myst-parser
 # reads them as GitHub shows them; copied where they are in the repository, so that
-# their links between each other lead to the same pages), and scripts/docs-site/ (Sphinx's settings, the first page). sphinx-build
-# -W --keep-going -n: every warning, unresolved references too, fails it, after
-# listing them all. Offline: no intersphinx. antsibull-docs reads the collection where
-# Ansible finds it (--use-current), the link under collections/, and wants the
-# directory it writes into writable by itself alone.
+# their links between each other lead to the same pages); scripts/docs-site/ (Sphinx's
+# settings, the first page). sphinx-build -W --keep-going -n: every warning, an
+# unresolved reference too, fails it, after listing them all. Offline: no intersphinx.
+# antsibull-docs reads the collection where Ansible finds it (--use-current: the link
+# under collections/), and wants the directory it writes into writable by itself alone.
 DOCS := .cache/docs
 
 docs: role-docs  ## the docs site into .cache/docs/build (guides, roles, modules, plugins), warnings as errors
