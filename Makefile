@@ -23,7 +23,8 @@ TESTBED_INVENTORY := inventories/$(if $(filter scale,$(TESTBED)),testbed-scale,t
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 
-.PHONY: help test lint sanity unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection docs \
+.PHONY: help test check lint sanity unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection \
+        docs role-docs \
         debian-packages docker base-image venv
 
 help:  ## list the targets
@@ -32,8 +33,11 @@ help:  ## list the targets
 # molecule and the end-to-end tests use different containers: they run side
 # by side (each one's output printed whole when it ends). The slow parts run
 # under `time`, so that each run's log says what each took.
-test: lint unit ft  ## everything CI runs: lint, unit, functional, molecule, end-to-end
+test: check ft  ## everything CI runs: lint, unit, docs, functional, molecule, end-to-end
 	$(MAKE) --jobs=2 --output-sync=target molecule e2e
+
+# What needs neither a browser, a container nor a server: run before a commit.
+check: lint unit docs  ## lint, unit and the docs site (warnings as errors)
 
 lint: venv  ## yamllint, ansible-lint (production profile), ruff, ansible-test sanity
 	yamllint --strict .
@@ -90,8 +94,31 @@ testbed-destroy: venv docker  ## remove the testbed (TESTBED=scale: that one)
 collection: venv  ## build the collection's tarball into .cache/collection/
 	ansible-galaxy collection build --force --output-path .cache/collection .
 
-docs: venv  ## write each role's variables into its README, from its argument specs
+role-docs: venv  ## write each role's variables into its README, from its argument specs
 	scripts/role-docs
+
+# The docs site, built from scratch each time: the reference antsibull-docs writes as
+# RST from the collection's own documentation (modules', plugins' and roles' argument
+# specs; --fail-on-error: a page it cannot make fails the build, never an error page);
+# the Markdown of the README, the changelog, docs/ and the roles' READMEs (myst-parser
+# reads them as GitHub shows them; copied where they are in the repository, so that
+# their links between each other lead to the same pages); scripts/docs-site/ (Sphinx's
+# settings, the first page). sphinx-build -W --keep-going -n: every warning, an
+# unresolved reference too, fails it, after listing them all. Offline: no intersphinx.
+# antsibull-docs reads the collection where Ansible finds it (--use-current: the link
+# under collections/), and wants the directory it writes into writable by itself alone.
+DOCS := .cache/docs
+
+docs: role-docs  ## the docs site into .cache/docs/build (guides, roles, modules, plugins), warnings as errors
+	rm -rf $(DOCS)
+	mkdir -p $(DOCS)/src
+	chmod og-w $(DOCS)/src
+	ANSIBLE_COLLECTIONS_PATH=$(abspath collections) antsibull-docs collection --use-current \
+		--fail-on-error --dest-dir $(DOCS)/src superlists_ops.django
+	cp -r README.md CHANGELOG.md docs scripts/docs-site/*.rst $(DOCS)/src/
+	for readme in roles/*/README.md; do install -D --mode=644 $$readme $(DOCS)/src/$$readme; done
+	time sphinx-build -W --keep-going -n --quiet -b html -c scripts/docs-site $(DOCS)/src $(DOCS)/build
+	@echo "the docs site: $(DOCS)/build/index.html"
 
 bench: testbed testbed-scale  ## measure deploys and downtime on both testbeds (BENCH_ARGS="--baseline REV" compares)
 	# The tests' helpers read the collection's own code (the site user's name).

@@ -6,8 +6,9 @@ load (hey, fixed concurrency) before and during a deploy, a `--tags restart`
 and plain restarts. On the scale testbed (make testbed-scale), a code-only
 rolling deploy to 1, 2 and 4 app servers, and requests through the load
 balancer during a rolling deploy and a rolling restart, with the CPU time
-each rolling deploy took (the control node's and the servers'). Writes all to
-bench/results/latest.md as well.
+each rolling deploy took (the control node's and the servers'). Adds all to
+docs/performance-results.md as well, at the top, with when, on which machine and
+of which revision(s) (the results are the docs' numbers: commit them).
 
 Timings are measurements, not tests: nothing here passes or fails.
 """
@@ -15,9 +16,11 @@ Timings are measurements, not tests: nothing here passes or fails.
 import argparse
 import json
 import os
+import platform
 import resource
 import statistics
 import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
@@ -39,7 +42,9 @@ from testbed import (
     testbed_answers,
 )
 
-RESULTS = PROJECT / "bench" / "results"
+# The docs' page of results: each run goes below its marker, newest first.
+RESULTS = PROJECT / "docs" / "performance-results.md"
+RESULTS_MARKER = "<!-- tests/bench.py writes each run below this line, newest first -->"
 REQUIREMENTS = "superlists/requirements.txt"
 LOAD_CONNECTIONS = 2
 LOAD_BASELINE_SECONDS = 10
@@ -278,12 +283,40 @@ def measure_scale(bench):
     )
 
 
-def table(bench):
+def revision():
+    """The checkout's commit, and whether its working tree (which the bench's scratch
+    repositories hold) differs from it."""
+
+    def git(*args):
+        return subprocess.run(
+            ["git", *args], cwd=PROJECT, capture_output=True, text=True, check=True
+        ).stdout.strip()
+
+    changed = " with uncommitted changes" if git("status", "--porcelain") else ""
+    return f"commit {git('rev-parse', '--short', 'HEAD')}{changed}"
+
+
+def machine():
+    """What the numbers were measured on: the testbeds share this machine."""
+    cpu = next(
+        (
+            line.split(":", 1)[1].strip()
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
+            if line.startswith("model name")
+        ),
+        platform.machine(),
+    )
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    system = platform.freedesktop_os_release().get("PRETTY_NAME", "Linux")
+    return f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GiB, {system}, Linux {platform.release()}"
+
+
+def table(bench, measured):
     median = {name: statistics.median(samples) for name, samples in bench.timings.items()}
     floor = median[FLOOR]
     lines = [
-        f"Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on the testbed,"
-        f" median of {bench.runs} runs.",
+        f"Measured {measured:%Y-%m-%d %H:%M} UTC on the testbeds ({revision()}; the sites on"
+        f" HTTPS), median of {bench.runs} runs.",
         "",
         "| What | Median (s) | × floor | Runs (s) |",
         "|---|---:|---:|---|",
@@ -416,9 +449,21 @@ def compare(repos, runs, this_tree):
     timed(lambda: playbook(this_tree, "playbooks/provision.yml"))
     timed(lambda: playbook(this_tree, "playbooks/deploy.yml"))
     labels = list(repos)
+    by_run = "; ".join(
+        f"{what.split(' deploy', maxsplit=1)[0]} "
+        + ", ".join(
+            "/".join(f"{samples[what, label][index]:.1f}" for label in labels)
+            for index in range(runs)
+        )
+        + " s"
+        for what in (NO_OP, CODE_ONLY)
+    )
     lines = [
         "",
-        f"Before and after, taking turns in one run, on plain HTTP (median of {runs}, seconds):",
+        f"{' against '.join(reversed(labels))}, taking turns in one run, on plain HTTP"
+        " (`site_https: false`, the deploy checks for HTTPS silenced), as a baseline from"
+        f" before HTTPS (1.1.0) health-checks over plain HTTP; median of {runs}, seconds."
+        f" Run by run: {by_run} ({labels[0]} first).",
         "",
         f"| What | {' | '.join(labels)} |",
         f"|---|{'---:|' * len(labels)}",
@@ -427,6 +472,20 @@ def compare(repos, runs, this_tree):
         medians = (statistics.median(samples[what, label]) for label in labels)
         lines.append(f"| {what} | {' | '.join(f'{median:.1f}' for median in medians)} |")
     return "\n".join(lines) + "\n"
+
+
+def record(result, started, baseline):
+    """Add this run's results to the top of the docs' page of results."""
+    head, marker, earlier = RESULTS.read_text().partition(RESULTS_MARKER)
+    if not marker:
+        raise SystemExit(f"{RESULTS} lost its line {RESULTS_MARKER!r}")
+    title = f"## {started:%Y-%m-%d %H:%M} UTC, {revision()}"
+    if baseline:
+        title += f", against {baseline}"
+    command = " ".join(["tests/bench.py", *sys.argv[1:]])
+    section = f"{title}\n\n`{command}`, on {machine()}.\n\n{result.strip()}\n"
+    earlier = f"\n{earlier.strip()}\n" if earlier.strip() else ""
+    RESULTS.write_text(f"{head}{marker}\n\n{section}{earlier}")
 
 
 def main():
@@ -448,20 +507,20 @@ def main():
     if problem:
         raise SystemExit(f"the scale testbed does not answer; run `make testbed-scale`:\n{problem}")
     result = ""
+    started = datetime.now(UTC)
     with tempfile.TemporaryDirectory(prefix="superlists-bench.") as scratch:
         repo = scratch_repo(Path(scratch) / "tree")
         if not arguments.compare_only:
             bench = Bench(repo, arguments.runs)
             measure_all(bench)
-            result = table(bench)
+            result = table(bench, started)
         if arguments.baseline:
             baseline = scratch_repo(Path(scratch) / "baseline", arguments.baseline)
             repos = {arguments.baseline: baseline, "this tree": repo}
             result += compare(repos, arguments.runs, repo)
     print("\n" + result)
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    (RESULTS / "latest.md").write_text(result)
-    print(f"written to {RESULTS / 'latest.md'}")
+    record(result, started, arguments.baseline)
+    print(f"added to {RESULTS.relative_to(PROJECT)}")
 
 
 if __name__ == "__main__":

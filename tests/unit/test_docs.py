@@ -1,5 +1,6 @@
 """The docs say what the code does: every role's variables (from its argument specs),
-every playbook and tag in the README, every module's options."""
+every playbook and tag in the README or docs/, every module's options; the README stays
+short and sends the reader to docs/."""
 
 import json
 import re
@@ -12,6 +13,9 @@ import yaml
 PROJECT = Path(__file__).resolve().parents[2]
 ROLES = sorted(path.parent.parent for path in PROJECT.glob("roles/*/meta/argument_specs.yml"))
 README = (PROJECT / "README.md").read_text()
+# The README and the pages of docs/: the docs, which the tests read as one text.
+PAGES = sorted((PROJECT / "docs").glob("*.md"))
+DOCS = "\n".join([README, *(page.read_text() for page in PAGES)])
 MODULES = sorted(PROJECT.glob("plugins/modules/*.py"))
 COLLECTION = "superlists_ops.django"
 
@@ -40,18 +44,18 @@ def test_role_readmes_and_defaults_agree_with_the_argument_specs():
     assert check.returncode == 0, check.stderr
 
 
-def test_every_playbook_is_in_the_readme():
+def test_every_playbook_is_in_the_docs():
     for playbook in PROJECT.glob("playbooks/*.yml"):
-        assert f"playbooks/{playbook.name}" in README, playbook.name
+        assert f"playbooks/{playbook.name}" in DOCS, playbook.name
 
 
-def test_every_tag_is_in_the_readme():
+def test_every_tag_is_in_the_docs():
     tags = set()
     for path in [*PROJECT.glob("playbooks/*.yml"), *PROJECT.glob("roles/*/tasks/*.yml")]:
         tags |= set(re.findall(r"tags: \[([^\]]*)\]", path.read_text()))
     names = {tag.strip() for group in tags for tag in group.split(",")} - {"never", "always"}
-    missing = sorted(name for name in names if f"`{name}`" not in README)
-    assert not missing, f"README.md lacks the tags {missing}"
+    missing = sorted(name for name in names if f"`{name}`" not in DOCS)
+    assert not missing, f"neither README.md nor docs/ names the tags {missing}"
 
 
 def tasks_calling(name):
@@ -136,11 +140,45 @@ def test_the_changelog_names_the_collections_version():
     assert f"## {version}" in (PROJECT / "CHANGELOG.md").read_text()
 
 
-def test_the_readme_names_the_sites_the_tests_leave_on_the_testbed():
+def test_the_docs_name_the_sites_the_tests_leave_on_the_testbed():
     # The own-app e2e test provisions another project's sites beside superlists'.
     own_app = (PROJECT / "tests" / "e2e" / "test_own_app.py").read_text()
     left = set(re.findall(r'"(mysite[a-z-]*\.localhost)"', own_app))
-    testbed = README.split("## The testbed", 1)[1].split("\n## ", 1)[0]
+    testing = (PROJECT / "docs" / "testing.md").read_text()
+    assert "\n## The testbed\n" in testing, "docs/testing.md lost its section The testbed"
+    testbed = testing.split("\n## The testbed\n", 1)[1].split("\n## ", 1)[0]
 
     assert left, "no site names found in tests/e2e/test_own_app.py"
     assert {name for name in left if f"`{name}`" not in testbed} == set()
+
+
+def test_the_readme_is_short_and_links_every_page_of_docs():
+    # What it is, the quick start, the collection on your own app, where to read next:
+    # the rest is in docs/, each page of which the README links to.
+    assert len(README.splitlines()) <= 250
+    assert PAGES, "docs/ has no pages"
+    unlinked = [page.name for page in PAGES if f"(docs/{page.name})" not in README]
+    assert not unlinked, f"README.md links to no {unlinked}"
+
+
+def test_the_docs_links_lead_to_files_and_headings_that_exist():
+    # Relative links, as GitHub follows them (and the docs site, which keeps the same
+    # paths): to a file of the repository, and to a heading of it (GitHub's anchors).
+    for page in [PROJECT / "README.md", *PAGES, *(role / "README.md" for role in ROLES)]:
+        for target in re.findall(r"\]\(([^)\s]+)\)", page.read_text()):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _hash, anchor = target.partition("#")
+            linked = (page.parent / path).resolve() if path else page
+            assert linked.exists(), f"{page.name} links to {target}: no such file"
+            if anchor:
+                assert anchor in anchors(linked), f"{page.name} links to {target}: no such heading"
+
+
+def anchors(page):
+    """The anchors GitHub gives a Markdown file's headings."""
+    headings = re.findall(r"^#+ (.*)$", page.read_text(), re.MULTILINE)
+    return {
+        re.sub(r"[^\w\- ]", "", heading.lower().replace("`", "")).replace(" ", "-")
+        for heading in headings
+    }
