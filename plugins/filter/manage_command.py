@@ -8,7 +8,8 @@ name: manage_command
 short_description: A management command's arguments, and how the run names it
 version_added: 2.0.0
 description:
-  - Given C(django_app_manage_command), a list of arguments or one string split at
+  - >-
+    Given C(django_app_manage_command), a list of arguments or one string split at
     spaces, returns the arguments manage.py gets and the name the run gives the command
     (its task, the deploy lock): the whole command, or with C(no_log) its name alone.
 options:
