@@ -30,6 +30,7 @@ def test_every_role_has_a_readme_defaults_and_argument_specs():
         "release",
         "postgresql",
         "haproxy",
+        "acme_certificate",
     }
     for role in ROLES:
         assert (role / "README.md").is_file(), role
