@@ -38,8 +38,12 @@ help:  ## list the targets
 test: check ft  ## everything CI runs: lint, unit, docs, functional, molecule, end-to-end
 	$(MAKE) --jobs=2 --output-sync=target molecule e2e
 
-# What needs neither a browser, a container nor a server: run before a commit.
-check: lint unit docs  ## lint, unit and the docs site (warnings as errors)
+# What needs neither a browser, a container nor a server: run before a commit. The
+# three side by side (each one's output printed whole when it ends): lint is two
+# long single-process tools, ansible-lint and ansible-test, beside which the unit
+# tests' workers and the docs build take the CPU those leave.
+check: venv  ## lint, unit and the docs site (warnings as errors)
+	$(MAKE) --jobs=3 --output-sync=target lint unit docs
 
 lint: venv  ## yamllint, ansible-lint (production profile), ruff, ansible-test sanity
 	yamllint --strict .
@@ -70,7 +74,7 @@ sanity: venv  ## ansible-test sanity of the collection (tests/sanity/ignore-2.19
 unit: venv  ## the app's unit tests, the roles' modules' tests, the docs checks
 	$(APP) makemigrations --check --dry-run
 	$(APP) test lists superlists
-	time pytest --durations=15 tests/unit
+	time pytest --numprocesses=auto --durations=15 tests/unit
 
 ft: venv debian-packages  ## the app's functional tests, in headless Chromium, on a local server
 	$(APP) test functional_tests
@@ -78,8 +82,9 @@ ft: venv debian-packages  ## the app's functional tests, in headless Chromium, o
 molecule: venv base-image  ## the roles on a fresh systemd container, with testinfra
 	time molecule test --all
 
+# Two streams, one per testbed (tests/e2e/conftest.py says how they share).
 e2e: venv testbed testbed-scale  ## releases on both testbeds, over SSH
-	time pytest --durations=0 tests/e2e
+	time pytest --numprocesses=2 --dist=loadgroup --durations=0 tests/e2e
 
 release: testbed  ## a real release on the local testbed: staging, tests, live, tags (TESTBED=scale: on that one)
 	ansible-playbook -i $(TESTBED_INVENTORY) release.yml
