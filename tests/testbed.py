@@ -253,6 +253,10 @@ def testbed_answers(inventory=INVENTORY):
     return None if ping.returncode == 0 else output(ping)
 
 
+# Not a test, though its name starts like one, in the modules that import it.
+testbed_answers.__test__ = False
+
+
 def inventory_variable(host, name):
     """A variable of a testbed inventory host, as Ansible renders it."""
     process = subprocess.run(

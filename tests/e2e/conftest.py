@@ -4,11 +4,11 @@ The tests take the testbed over: whatever `make release`, `make bench` or an
 earlier (even killed) `make test` left on it, each test starts from a state it
 sets up itself.
 
-Two testbeds, two streams: `make e2e` runs the tests with pytest-xdist, those of
-the scale testbed (test_scale.py) in one worker and the others in another
-(--dist loadgroup), each stream one test at a time. A test that uses both
-testbeds (marked `testbeds("two-server", "scale")`) waits for its turn on each:
-every test holds the lock of each testbed it uses while it runs.
+Two testbeds, two streams: `make e2e` runs the tests of the scale testbed
+(test_scale.py) and the others in two pytest runs side by side, each one test
+at a time. A test that uses both testbeds (marked `testbeds("two-server",
+"scale")`) waits for its turn on each: every test holds the lock of each
+testbed it uses while it runs.
 """
 
 import fcntl
@@ -35,18 +35,11 @@ def testbeds_of(item):
     return ["scale"] if item.module.__name__ == "test_scale" else ["two-server"]
 
 
-def pytest_collection_modifyitems(items):
-    # A stream per testbed; a test of both runs in the scale testbed's, the shorter.
-    for item in items:
-        stream = "scale" if "scale" in testbeds_of(item) else "two-server"
-        item.add_marker(pytest.mark.xdist_group(stream))
-
-
 @pytest.fixture(autouse=True)
 def testbed_turn(request, tmp_path_factory):
     """Each testbed the test uses, its own while the test runs; the two-server
     testbed's sites serving a release of this run first (every_site_serves)."""
-    # The directory every xdist worker's base temporary directory is in.
+    # The directory of every pytest run's temporary directories: the runs share it.
     locks = tmp_path_factory.getbasetemp().parent
     with ExitStack() as held:
         for name in testbeds_of(request.node):
