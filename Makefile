@@ -23,7 +23,7 @@ TESTBED_INVENTORY := inventories/$(if $(filter scale,$(TESTBED)),testbed-scale,t
 # runner turns DEBUG off while the tests run anyway.
 APP := cd superlists && DJANGO_DEBUG=1 $(BIN)/python manage.py
 
-.PHONY: help test check lint sanity unit ft molecule e2e e2e-two-server e2e-scale release testbed testbed-scale testbed-destroy bench collection \
+.PHONY: help test check lint sanity unit ft molecule e2e release testbed testbed-scale testbed-destroy bench collection \
         docs role-docs \
         debian-packages docker base-image venv
 
@@ -36,7 +36,7 @@ help:  ## list the targets
 # were slower on a 2-core machine: every stream waited on the others' CPU. The
 # slow parts run under `time`, so that each run's log says what each took.
 test: check ft  ## everything CI runs: lint, unit, docs, functional, molecule, end-to-end
-	$(MAKE) --jobs=3 --output-sync=target molecule e2e
+	$(MAKE) --jobs=2 --output-sync=target molecule e2e
 
 # What needs neither a browser, a container nor a server: run before a commit. The
 # three side by side (each one's output printed whole when it ends): lint is two
@@ -82,15 +82,8 @@ ft: venv debian-packages  ## the app's functional tests, in headless Chromium, o
 molecule: venv base-image  ## the roles on a fresh systemd container, with testinfra
 	time molecule test --all
 
-# A stream per testbed, side by side (tests/e2e/conftest.py says how they share).
 e2e: venv testbed testbed-scale  ## releases on both testbeds, over SSH
-	$(MAKE) --jobs=2 --output-sync=target e2e-two-server e2e-scale
-
-e2e-two-server:
-	time pytest --durations=0 --ignore=tests/e2e/test_scale.py tests/e2e
-
-e2e-scale:
-	time pytest --durations=0 tests/e2e/test_scale.py
+	time pytest --durations=0 tests/e2e
 
 release: testbed  ## a real release on the local testbed: staging, tests, live, tags (TESTBED=scale: on that one)
 	ansible-playbook -i $(TESTBED_INVENTORY) release.yml

@@ -192,7 +192,7 @@ class Bench:
         )
 
     def under_load(self, name, run=None, site=LIVE):
-        with Load(site, connections=LOAD_CONNECTIONS, rate=None) as load:
+        with Load(site, connections=LOAD_CONNECTIONS) as load:
             if run is None:
                 time.sleep(LOAD_BASELINE_SECONDS)
             else:

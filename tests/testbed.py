@@ -421,17 +421,10 @@ class Load:
     sent again on a new connection (RFC 9112, 9.3.1). wrk does not, and so counts
     a failure no visitor would see. A refused connection, a reset of a request
     in progress, a timeout or any 4xx/5xx answer counts as a failure.
-
-    Each connection sends `rate` requests a second (None: one after the other, as
-    fast as the site answers). The tests' rate probes the site every 40 ms per
-    connection, far finer than any gap a deploy could leave (an app server that
-    is down is down for its boot, a second or more), and leaves the 2-core machine
-    the CPU the deploy under test needs: flat out, the load took as much as the
-    deploy it watched, and slowed it. The bench measures latency flat out.
     """
 
-    def __init__(self, site, connections=1, path="/", rate=25):
-        self.site, self.connections, self.path, self.rate = site, connections, path, rate
+    def __init__(self, site, connections=1, path="/"):
+        self.site, self.connections, self.path = site, connections, path
         self.report = None
 
     def __enter__(self):
@@ -446,7 +439,6 @@ class Load:
                 "3600s",
                 "-t",
                 "30",
-                *(["-q", str(self.rate)] if self.rate else []),
                 # The name alone: hey sends it as SNI too, where a port has no place.
                 "-host",
                 self.site.name,

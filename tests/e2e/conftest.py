@@ -3,17 +3,9 @@
 The tests take the testbed over: whatever `make release`, `make bench` or an
 earlier (even killed) `make test` left on it, each test starts from a state it
 sets up itself.
-
-Two testbeds, two streams: `make e2e` runs the tests of the scale testbed
-(test_scale.py) and the others in two pytest runs side by side, each one test
-at a time. A test that uses both testbeds (marked `testbeds("two-server",
-"scale")`) waits for its turn on each: every test holds the lock of each
-testbed it uses while it runs.
 """
 
-import fcntl
 import subprocess
-from contextlib import ExitStack
 
 import pytest
 from testbed import PROJECT, git, output, scratch_repo, testbed_answers
@@ -27,30 +19,7 @@ def testbed():
         pytest.fail(f"the testbed does not answer; run `make testbed` first:\n{problem}")
 
 
-def testbeds_of(item):
-    """The testbeds a test uses: its `testbeds` mark's, else its module's."""
-    mark = item.get_closest_marker("testbeds")
-    if mark:
-        return sorted(mark.args)
-    return ["scale"] if item.module.__name__ == "test_scale" else ["two-server"]
-
-
-@pytest.fixture(autouse=True)
-def testbed_turn(request, tmp_path_factory):
-    """Each testbed the test uses, its own while the test runs; the two-server
-    testbed's sites serving a release of this run first (every_site_serves)."""
-    # The directory of every pytest run's temporary directories: the runs share it.
-    locks = tmp_path_factory.getbasetemp().parent
-    with ExitStack() as held:
-        for name in testbeds_of(request.node):
-            lock = held.enter_context(open(locks / f"testbed-{name}.lock", "w"))
-            fcntl.flock(lock, fcntl.LOCK_EX)
-        if "two-server" in testbeds_of(request.node):
-            request.getfixturevalue("every_site_serves")
-        yield
-
-
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="session", autouse=True)
 def every_site_serves(testbed, tmp_path_factory):
     """A known start: no deploy lock held (a killed run leaves one) and every site
     serving a release of this run's own, so that the tests that compare what a

@@ -197,8 +197,6 @@ class Visitor:
         return location
 
 
-# Staging is the two-server testbed's.
-@pytest.mark.testbeds("two-server", "scale")
 def test_a_release_rolls_through_every_app_server_without_a_failed_request(repo):
     before = live_deployed(repo)
     release = repo.commit("A release that rolls")
